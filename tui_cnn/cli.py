@@ -1,0 +1,102 @@
+"""Command line: ``tui-cnn`` opens the explorer; ``train``, ``evaluate``, ``summary`` and ``show`` work in the shell.
+
+Everything heavy is imported inside the command that needs it, so ``tui-cnn --help`` is instant
+and never imports TensorFlow. Expected failures (bad data, model or image files, bad arguments)
+end in one line on stderr and exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+EXIT_USAGE = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tui-cnn",
+        description="See inside the Fashion-MNIST convolutional network of the lesson "
+        "'Enhancing Vision with Convolutional Neural Networks'. Without a command, opens the explorer.",
+    )
+    _add_common(parser, default=None)
+    # The same options after the command; SUPPRESS keeps a value given before the command.
+    common = argparse.ArgumentParser(add_help=False)
+    _add_common(common, default=argparse.SUPPRESS)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    train = sub.add_parser("train", parents=[common], help="train the lesson's model and save it")
+    train.add_argument("--epochs", type=_positive, default=5, help="epochs to train (default: 5, as in the lesson)")
+    train.add_argument("--batch-size", type=_positive, default=32, help="images per batch (default: 32)")
+    train.add_argument("--seed", type=int, default=42, help="random seed for weights and shuffling (default: 42)")
+    train.add_argument("--output", type=Path, help="where to save the model (default: your tui-cnn data folder)")
+    train.add_argument("--limit", type=_positive, help="train on only the first N training images")
+    train.add_argument("--target-accuracy", type=float, metavar="ACC",
+                       help="stop once an epoch's training accuracy reaches ACC, like the lesson's callback")
+    train.add_argument("--resume", action="store_true", help="continue training --model instead of starting fresh")
+
+    evaluate = sub.add_parser("evaluate", parents=[common], help="accuracy on the test set, overall and per class")
+    evaluate.add_argument("--limit", type=_positive, help="evaluate on only the first N test images")
+
+    sub.add_parser("summary", parents=[common], help="each layer's output shape and parameters, like model.summary()")
+
+    show = sub.add_parser("show", parents=[common], help="print one layer's feature maps for an image")
+    source = show.add_mutually_exclusive_group()
+    source.add_argument("--index", type=int, default=0, help="test image number (default: 0)")
+    source.add_argument("--image", type=Path, help="your own PNG, JPEG, BMP, GIF or WebP file")
+    show.add_argument("--layer", default="conv1", help="layer name or number 1-7 (default: conv1)")
+    show.add_argument("--mode", choices=("ascii", "heatmap"), default="heatmap", help="rendering (default: heatmap)")
+    show.add_argument("--channels", default="all", help="channel range such as 0-15 or 3 (default: all 64)")
+    show.add_argument("--cmap", default="inferno", help="colour map for heatmaps: inferno, viridis, gray")
+    show.add_argument("--scale", choices=("map", "layer"), default="map",
+                      help="scale each map on its own, or share one scale across the layer (default: map)")
+    show.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="use colour (default: auto)")
+    return parser
+
+
+def _add_common(parser: argparse.ArgumentParser, default: object) -> None:
+    parser.add_argument("--data-dir", metavar="DIR", default=default, help="folder with the four Fashion-MNIST "
+                        "IDX files (default: $TUI_CNN_DATA_DIR, else Keras' download cache)")
+    parser.add_argument("--model", metavar="FILE", type=Path, default=default, help="a .keras model file "
+                        "(default: your own trained model if any, else the one shipped in assets/)")
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from tui_cnn.core.data import DataError
+    from tui_cnn.core.images import ImageFileError
+    from tui_cnn.core.model import ModelFileError
+
+    try:
+        if args.command is None:
+            return _run_app(args)
+        from tui_cnn import commands
+
+        return getattr(commands, args.command)(args)
+    except (DataError, ModelFileError, ImageFileError, ValueError) as exc:
+        print(f"tui-cnn: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("tui-cnn: interrupted", file=sys.stderr)
+        return 130
+
+
+def _run_app(args: argparse.Namespace) -> int:
+    try:
+        from tui_cnn.ui.app import run
+    except ImportError:
+        print("tui-cnn: the explorer is not built yet; try `tui-cnn --help` for the commands", file=sys.stderr)
+        return EXIT_USAGE
+    return run(data_dir=args.data_dir, model_path=args.model)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,177 @@
+"""The shell commands behind ``tui-cnn train|evaluate|summary|show``; each returns an exit code."""
+
+from __future__ import annotations
+
+import argparse
+import threading
+import time
+
+import numpy as np
+from rich.console import Console
+from rich.table import Table
+
+from tui_cnn.core import activations, data, paths
+from tui_cnn.core.model import LAYERS, Weights, layer_index, read_weights
+
+
+def _model_path(args: argparse.Namespace):
+    return args.model or paths.default_model_path()
+
+
+def train(args: argparse.Namespace) -> int:
+    """Train the lesson's model (or continue --model with --resume), showing a live progress bar."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    from tui_cnn.core.model import build_model, load_keras_model
+    from tui_cnn.core.training import BatchEvent, EpochEvent, TrainConfig
+    from tui_cnn.core.training import train as run_training
+
+    console = Console(stderr=True)
+    train_split = _limit(data.load_split("train", args.data_dir), args.limit)
+    test_split = data.load_split("test", args.data_dir)
+    output = args.output or paths.user_model_path()
+    console.print(f"Training on {len(train_split):,} images from {train_split.source}; saving to {output}")
+    model = load_keras_model(_model_path(args)) if args.resume else build_model(seed=args.seed)
+    config = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, save_to=output,
+                         target_accuracy=args.target_accuracy)
+    columns = (TextColumn("epoch {task.fields[epoch]}/" + str(args.epochs)), BarColumn(), MofNCompleteColumn(),
+               TextColumn("loss {task.fields[loss]:.4f}  accuracy {task.fields[accuracy]:.4f}"),
+               TimeElapsedColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=console) as progress:
+        task = progress.add_task("train", total=None, epoch=1, loss=float("nan"), accuracy=float("nan"))
+
+        def on_event(event) -> None:
+            if isinstance(event, BatchEvent):
+                if event.step == 1:
+                    progress.reset(task, total=event.steps)
+                progress.update(task, completed=event.step, epoch=event.epoch, loss=event.loss,
+                                accuracy=event.accuracy)
+            elif isinstance(event, EpochEvent):
+                progress.console.print(
+                    f"epoch {event.epoch}/{event.epochs}: loss {event.loss:.4f}, accuracy {event.accuracy:.4f}, "
+                    f"val_loss {event.val_loss:.4f}, val_accuracy {event.val_accuracy:.4f} ({event.seconds:.1f} s)")
+
+        done = run_training(model, train_split, test_split, config, on_event, threading.Event())
+    console.print(f"{done.reason}: {done.epochs_completed} epoch(s) complete; model saved to {output}")
+    return 0
+
+
+def _limit(split: data.Split, limit: int | None) -> data.Split:
+    if not limit:
+        return split
+    return data.Split(split.images[:limit], split.labels[:limit], split.source)
+
+
+def evaluate(args: argparse.Namespace) -> int:
+    """Test accuracy of the model, overall and per class, computed by Keras."""
+    from tui_cnn.core.model import load_keras_model
+
+    path = _model_path(args)
+    test = _limit(data.load_split("test", args.data_dir), args.limit)
+    model = load_keras_model(path)
+    started = time.perf_counter()
+    predicted = np.argmax(model.predict(data.to_model_input(test.images), batch_size=500, verbose=0), axis=1)
+    seconds = time.perf_counter() - started
+    correct = predicted == test.labels
+    console = Console()
+    console.print(f"{path} on {len(test):,} test images from {test.source}")
+    table = Table()
+    table.add_column("class")
+    table.add_column("images", justify="right")
+    table.add_column("accuracy", justify="right")
+    for label, name in enumerate(data.CLASS_NAMES):
+        mask = test.labels == label
+        if mask.any():
+            table.add_row(f"{label} {name}", f"{mask.sum():,}", f"{correct[mask].mean():.4f}")
+    table.add_section()
+    table.add_row("all", f"{len(test):,}", f"{correct.mean():.4f}", style="bold")
+    console.print(table)
+    console.print(f"test accuracy: {correct.mean():.4f} ({correct.sum():,} of {len(test):,}) in {seconds:.1f} s")
+    return 0
+
+
+def summary(args: argparse.Namespace) -> int:
+    """Each layer's output shape and parameter count, as model.summary() shows them."""
+    path = _model_path(args)
+    weights = read_weights(path)
+    table = Table(title=f"Model: fashion_cnn ({path.name})", title_justify="left")
+    table.add_column("Layer (type)")
+    table.add_column("Output Shape")
+    table.add_column("as a picture", justify="right")
+    table.add_column("Param #", justify="right")
+    total = 0
+    for spec in LAYERS:
+        params = layer_params(weights, spec.name)
+        total += params
+        keras_shape = "(None, " + ", ".join(str(d) for d in spec.output_shape) + ")"
+        table.add_row(f"{spec.name} ({_keras_class(spec.kind)})", keras_shape,
+                      "x".join(str(d) for d in spec.output_shape), f"{params:,}")
+    console = Console()
+    console.print(table)
+    console.print(f"Total params: {total:,}")
+    return 0
+
+
+def layer_params(weights: Weights, name: str) -> int:
+    if name not in Weights.EXPECTED:
+        return 0
+    return weights.kernel(name).size + weights.bias(name).size
+
+
+def _keras_class(kind: str) -> str:
+    return {"conv": "Conv2D", "pool": "MaxPooling2D", "flatten": "Flatten"}.get(kind, "Dense")
+
+
+def show(args: argparse.Namespace) -> int:
+    """Print one layer's maps (or vector) for a test image or an image file."""
+    from tui_cnn import render
+    from tui_cnn.core.images import load_image_file
+
+    spec = LAYERS[layer_index(args.layer)]
+    if args.cmap not in render.CMAP_NAMES:
+        raise ValueError(f"unknown colour map {args.cmap!r}; choose one of {', '.join(render.CMAP_NAMES)}")
+    weights = read_weights(_model_path(args))
+    if args.image:
+        image, origin = load_image_file(args.image), str(args.image)
+    else:
+        test = data.load_split("test", args.data_dir)
+        if not 0 <= args.index < len(test):
+            raise ValueError(f"test image {args.index} does not exist; choose 0 to {len(test) - 1}")
+        image = test.images[args.index]
+        origin = f"test image {args.index} ({data.CLASS_NAMES[test.labels[args.index]]})"
+    acts = activations.compute(weights, image)
+    output = acts.layer(spec.name)
+    console = Console(force_terminal=True if args.color == "always" else None,
+                      no_color=args.color == "never")
+    prediction = acts.predicted
+    console.print(f"{origin}: predicted {data.CLASS_NAMES[prediction]} "
+                  f"({acts.probabilities[prediction]:.1%})")
+    shape = "x".join(str(d) for d in output.shape)
+    if output.is_spatial:
+        channels = parse_channels(args.channels, output.shape[2])
+        console.print(f"layer {spec.name}: {spec.title}, output {shape}, "
+                      f"channels {channels[0]}-{channels[-1]} of {output.shape[2]}")
+        console.print(render.MapGrid(output.values, channels, args.mode, args.cmap, args.scale))
+    elif spec.kind == "output":
+        console.print(f"layer {spec.name}: {spec.title}, output {shape}")
+        console.print(render.bars(output.values, data.CLASS_NAMES, ascii_only=args.mode == "ascii",
+                                  highlight=prediction))
+    else:
+        console.print(f"layer {spec.name}: {spec.title}, output {shape}")
+        console.print(render.vector_strip(output.values, min(64, console.width), args.mode, args.cmap))
+    return 0
+
+
+def parse_channels(text: str, count: int) -> list[int]:
+    """'all', '5' or '0-15' to a list of channel numbers within 0..count-1."""
+    text = text.strip().lower()
+    if text == "all":
+        return list(range(count))
+    try:
+        first, _, last = text.partition("-")
+        lo, hi = int(first), int(last or first)
+    except ValueError:
+        raise ValueError(f"channels {text!r}: use a number, a range such as 0-15, or all") from None
+    if not 0 <= lo <= hi < count:
+        raise ValueError(f"channels {text!r}: must lie within 0-{count - 1}")
+    return list(range(lo, hi + 1))

@@ -1,0 +1,102 @@
+"""Turn the user's own picture into a 28x28 image that looks like Fashion-MNIST.
+
+Fashion-MNIST items are light on a black background, trimmed to the object, scaled so the longer
+side fills the frame, and centred. A photo of a shoe on a white table is the opposite, so a light
+background is inverted first; then the object is cropped, scaled with its aspect ratio kept,
+padded to a square and stretched to the full 0-255 range.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+MAX_FILE_BYTES = 50 * 1024 * 1024
+MAX_PIXELS = 40_000_000  # far beyond any photo worth 28x28 pixels; stops decompression bombs
+SUPPORTED = ("PNG", "JPEG", "BMP", "GIF", "WEBP")
+OBJECT_THRESHOLD = 0.1  # share of the brightest value that still counts as part of the object
+
+
+class ImageFileError(Exception):
+    """The file cannot be used as an image; the message is one line."""
+
+
+def load_image_file(path: str | os.PathLike[str]) -> np.ndarray:
+    """Read an image file and return it as (28, 28) uint8, light object on black."""
+    from PIL import Image
+
+    path = Path(path).expanduser()
+    if not path.is_file():
+        raise ImageFileError(f"{path}: no such file")
+    size = path.stat().st_size
+    if size == 0:
+        raise ImageFileError(f"{path}: the file is empty")
+    if size > MAX_FILE_BYTES:
+        raise ImageFileError(f"{path}: {size // (1024 * 1024)} MiB is too large for an image (limit 50 MiB)")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path) as img:
+                if img.format not in SUPPORTED:
+                    raise ImageFileError(f"{path}: {img.format} images are not supported (use PNG, JPEG, BMP, GIF or WebP)")
+                if img.width * img.height > MAX_PIXELS:
+                    raise ImageFileError(f"{path}: {img.width}x{img.height} pixels is too large to load")
+                gray = _to_gray(img)
+    except ImageFileError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ImageFileError(f"{path}: the image claims too many pixels to load safely") from None
+    except (OSError, ValueError, SyntaxError) as exc:  # PIL raises these for broken or non-image files
+        raise ImageFileError(f"{path}: not a readable image ({_short(exc)})") from None
+    return to_fashion_mnist(gray)
+
+
+def _to_gray(img) -> np.ndarray:
+    """Flatten transparency onto white (as a viewer shows it) and convert to float grayscale."""
+    from PIL import Image
+
+    img.seek(0)  # first frame of an animated GIF or WebP
+    if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
+        rgba = img.convert("RGBA")
+        background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        img = Image.alpha_composite(background, rgba)
+    return np.asarray(img.convert("L"), dtype=np.float32)
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+def to_fashion_mnist(gray: np.ndarray) -> np.ndarray:
+    """Grayscale (H, W) floats 0-255 to the dataset's look: (28, 28) uint8, light on black."""
+    from PIL import Image
+
+    if _background_is_light(gray):
+        gray = 255.0 - gray
+    gray = gray - np.median(_border(gray))  # the background becomes black
+    gray = np.clip(gray, 0, None)
+    peak = float(gray.max())
+    if peak <= 0:
+        return np.zeros((28, 28), np.uint8)  # a blank picture stays blank
+    rows, cols = np.nonzero(gray > OBJECT_THRESHOLD * peak)
+    crop = gray[rows.min() : rows.max() + 1, cols.min() : cols.max() + 1] / peak * 255.0
+    h, w = crop.shape
+    scale = 28 / max(h, w)
+    new_w, new_h = max(1, round(w * scale)), max(1, round(h * scale))
+    small = Image.fromarray(crop.astype(np.float32), mode="F").resize((new_w, new_h), Image.Resampling.LANCZOS)
+    out = np.zeros((28, 28), np.float32)
+    top, left = (28 - new_h) // 2, (28 - new_w) // 2
+    out[top : top + new_h, left : left + new_w] = np.asarray(small)
+    return np.clip(np.rint(out), 0, 255).astype(np.uint8)
+
+
+def _border(gray: np.ndarray) -> np.ndarray:
+    return np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
+
+
+def _background_is_light(gray: np.ndarray) -> bool:
+    return float(np.median(_border(gray))) > 127.5

@@ -1,0 +1,255 @@
+"""The lesson's CNN: its layers, building it in Keras, and reading its weights without TensorFlow.
+
+The explorer only needs the weights to compute activations (see ``activations``), so a ``.keras``
+file is read here with ``zipfile`` and ``h5py`` alone: the app can show feature maps without paying
+the ~3 s TensorFlow import. Keras is imported lazily by the functions that build or train a model.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:  # pragma: no cover
+    import keras
+
+INPUT_SHAPE = (28, 28, 1)
+NUM_CLASSES = 10
+FILTERS = 64
+KERNEL = 3
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """One layer of the lesson's model, as the UI names and explains it."""
+
+    name: str
+    kind: str  # "conv", "pool", "flatten", "dense", "output"
+    title: str
+    output_shape: tuple[int, ...]
+
+
+# The lesson's architecture, layer by layer. Shapes are what model.summary() prints (without batch).
+LAYERS: tuple[LayerSpec, ...] = (
+    LayerSpec("conv1", "conv", "Conv2D 64 filters 3x3, relu", (26, 26, 64)),
+    LayerSpec("pool1", "pool", "MaxPooling2D 2x2", (13, 13, 64)),
+    LayerSpec("conv2", "conv", "Conv2D 64 filters 3x3, relu", (11, 11, 64)),
+    LayerSpec("pool2", "pool", "MaxPooling2D 2x2", (5, 5, 64)),
+    LayerSpec("flatten", "flatten", "Flatten", (1600,)),
+    LayerSpec("dense", "dense", "Dense 128, relu", (128,)),
+    LayerSpec("output", "output", "Dense 10, softmax", (10,)),
+)
+LAYER_NAMES = tuple(spec.name for spec in LAYERS)
+WEIGHTED_LAYERS = ("conv1", "conv2", "dense", "output")
+
+
+class ModelFileError(Exception):
+    """A model file is missing, unreadable or not the lesson's architecture."""
+
+
+def layer_index(name_or_number: str | int) -> int:
+    """Resolve a layer given by name ("pool1") or 1-based number ("2") to its index in LAYERS."""
+    text = str(name_or_number).strip().lower()
+    if text in LAYER_NAMES:
+        return LAYER_NAMES.index(text)
+    if text.isdigit() and 1 <= int(text) <= len(LAYERS):
+        return int(text) - 1
+    choices = ", ".join(f"{i + 1}={n}" for i, n in enumerate(LAYER_NAMES))
+    raise ValueError(f"unknown layer {name_or_number!r}; choose one of {choices}")
+
+
+def import_keras():
+    """Import Keras (and TensorFlow) with native start-up chatter kept off the terminal.
+
+    TensorFlow's C++ side writes notes about CUDA and CPU features to file descriptor 2 before
+    its logging is configured, ignoring TF_CPP_MIN_LOG_LEVEL; they would scribble over a progress
+    bar or the app's screen, so fd 2 points at /dev/null while the import runs.
+    """
+    import sys
+
+    if "keras" in sys.modules:
+        return sys.modules["keras"]
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 2)
+            import keras
+            import tensorflow as tf
+
+            tf.config.list_physical_devices("GPU")  # the CUDA probe also complains on first use
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+    return keras
+
+
+def build_model(seed: int | None = None) -> keras.Model:
+    """Build and compile the lesson's model exactly (adam, sparse categorical cross-entropy)."""
+    keras = import_keras()
+
+    if seed is not None:
+        keras.utils.set_random_seed(seed)
+    model = keras.Sequential(
+        [
+            keras.Input(shape=INPUT_SHAPE, name="image"),
+            keras.layers.Conv2D(FILTERS, (KERNEL, KERNEL), activation="relu", name="conv1"),
+            keras.layers.MaxPooling2D(2, 2, name="pool1"),
+            keras.layers.Conv2D(FILTERS, (KERNEL, KERNEL), activation="relu", name="conv2"),
+            keras.layers.MaxPooling2D(2, 2, name="pool2"),
+            keras.layers.Flatten(name="flatten"),
+            keras.layers.Dense(128, activation="relu", name="dense"),
+            keras.layers.Dense(NUM_CLASSES, activation="softmax", name="output"),
+        ],
+        name="fashion_cnn",
+    )
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
+@dataclass(frozen=True)
+class Weights:
+    """The learned parameters of the lesson's model as float32 numpy arrays.
+
+    Kernels use Keras' layout: conv (3, 3, in, out), dense (in, out).
+    """
+
+    conv1_kernel: np.ndarray
+    conv1_bias: np.ndarray
+    conv2_kernel: np.ndarray
+    conv2_bias: np.ndarray
+    dense_kernel: np.ndarray
+    dense_bias: np.ndarray
+    output_kernel: np.ndarray
+    output_bias: np.ndarray
+
+    EXPECTED = {
+        "conv1": ((3, 3, 1, 64), (64,)),
+        "conv2": ((3, 3, 64, 64), (64,)),
+        "dense": ((1600, 128), (128,)),
+        "output": ((128, 10), (10,)),
+    }
+
+    @classmethod
+    def from_pairs(cls, pairs: dict[str, tuple[np.ndarray, np.ndarray]], source: str) -> Weights:
+        """Check shapes against the lesson's architecture and build the weights."""
+        fields: dict[str, np.ndarray] = {}
+        for layer, (kernel_shape, bias_shape) in cls.EXPECTED.items():
+            if layer not in pairs:
+                raise ModelFileError(f"{source}: no weights for layer {layer!r}; not a tui-cnn model")
+            kernel, bias = pairs[layer]
+            if kernel.shape != kernel_shape or bias.shape != bias_shape:
+                raise ModelFileError(
+                    f"{source}: layer {layer!r} has shapes {kernel.shape}/{bias.shape}, "
+                    f"expected {kernel_shape}/{bias_shape}; not the lesson's architecture"
+                )
+            fields[f"{layer}_kernel"] = np.asarray(kernel, dtype=np.float32)
+            fields[f"{layer}_bias"] = np.asarray(bias, dtype=np.float32)
+        return cls(**fields)
+
+    @classmethod
+    def from_keras(cls, model: keras.Model) -> Weights:
+        """Copy the weights out of a live Keras model (e.g. during training)."""
+        pairs = {}
+        for name in WEIGHTED_LAYERS:
+            kernel, bias = model.get_layer(name).get_weights()
+            pairs[name] = (kernel, bias)
+        return cls.from_pairs(pairs, model.name)
+
+    def kernel(self, layer: str) -> np.ndarray:
+        return getattr(self, f"{layer}_kernel")
+
+    def bias(self, layer: str) -> np.ndarray:
+        return getattr(self, f"{layer}_bias")
+
+    def param_count(self) -> int:
+        return sum(self.kernel(n).size + self.bias(n).size for n in WEIGHTED_LAYERS)
+
+
+def read_weights(path: str | os.PathLike[str]) -> Weights:
+    """Read the weights of a ``.keras`` file without importing TensorFlow.
+
+    A ``.keras`` file is a zip holding ``config.json`` and ``model.weights.h5``. The h5 file keys each
+    layer not by its name but by its class in snake case, numbered in order (``conv2d``,
+    ``conv2d_1``, ``dense``, ``dense_1``), with variables under ``vars/<i>``, kernel first.
+    """
+    import h5py
+
+    path = Path(path)
+    if not path.is_file():
+        raise ModelFileError(f"model file not found: {path}")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            config = json.loads(archive.read("config.json"))
+            with archive.open("model.weights.h5") as raw, h5py.File(raw, "r") as h5:
+                pairs = {name: _read_layer_vars(h5, key) for name, key in _weighted_layer_keys(config)}
+    except ModelFileError:
+        raise
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise ModelFileError(f"{path}: not a readable .keras model file ({exc})") from exc
+    return Weights.from_pairs(pairs, str(path))
+
+
+_H5_KEYS = {"Conv2D": "conv2d", "Dense": "dense"}
+
+
+def _weighted_layer_keys(config: dict[str, Any]) -> list[tuple[str, str]]:
+    """Pair each weighted layer's name with its key in the h5 file, following Keras' numbering."""
+    counts: dict[str, int] = {}
+    pairs = []
+    for layer in config.get("config", {}).get("layers", []):
+        base = _H5_KEYS.get(layer.get("class_name", ""))
+        if base is None:
+            continue
+        n = counts.get(base, 0)
+        counts[base] = n + 1
+        pairs.append((layer.get("config", {}).get("name", ""), base if n == 0 else f"{base}_{n}"))
+    return pairs
+
+
+def _read_layer_vars(h5: Any, key: str) -> tuple[np.ndarray, np.ndarray]:
+    group = h5["layers"][key]["vars"]
+    return np.array(group["0"]), np.array(group["1"])
+
+
+def save_model_atomic(model: keras.Model, path: str | os.PathLike[str]) -> Path:
+    """Save a Keras model so that ``path`` is always either the old file or the complete new one.
+
+    Keras writes to a temporary file in the same folder, which is then renamed over the target:
+    a stop or crash mid-save never leaves a half-written model behind.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".keras", dir=path.parent)
+    os.close(fd)
+    try:
+        model.save(tmp)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes files private; a model is an ordinary file
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def load_keras_model(path: str | os.PathLike[str]) -> keras.Model:
+    """Load a ``.keras`` file into a compiled Keras model, with a one-line error on failure."""
+    read_weights(path)  # fails fast, with a clear message, on a missing or foreign file
+    keras = import_keras()
+
+    try:
+        return keras.models.load_model(path)
+    except Exception as exc:  # Keras raises many kinds; all mean the same to the user
+        raise ModelFileError(f"{path}: Keras could not load the model ({exc})") from exc

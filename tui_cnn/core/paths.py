@@ -1,0 +1,32 @@
+"""Where tui-cnn finds its shipped model and keeps the user's own models."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ASSETS_DIR = Path(__file__).resolve().parents[2] / "assets"
+SHIPPED_MODEL = ASSETS_DIR / "fashion_cnn.keras"
+SAMPLES_DIR = ASSETS_DIR / "samples"
+MODEL_FILENAME = "fashion_cnn.keras"
+
+
+def user_data_dir() -> Path:
+    """The per-user folder for trained models (``TUI_CNN_HOME`` overrides it, e.g. in tests)."""
+    override = os.environ.get("TUI_CNN_HOME")
+    if override:
+        return Path(override)
+    from platformdirs import user_data_path
+
+    return user_data_path("tui-cnn", appauthor=False)
+
+
+def user_model_path() -> Path:
+    """Where training saves the user's model by default."""
+    return user_data_dir() / MODEL_FILENAME
+
+
+def default_model_path() -> Path:
+    """The user's own trained model if there is one, otherwise the model shipped in ``assets/``."""
+    mine = user_model_path()
+    return mine if mine.is_file() else SHIPPED_MODEL

@@ -1,0 +1,289 @@
+"""Arrays to Rich renderables: feature maps as heatmaps or ASCII, grids of maps, vectors and bars.
+
+No Textual here: the CLI prints these, the app's widgets display them. A heatmap uses the upper
+half block with the upper pixel as foreground and the lower pixel as background, so one text row
+shows two pixel rows and a map looks square. ASCII uses a character ramp and is plain text that
+copies and pastes. NaN, infinities and constant maps all render.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+from rich.color import Color
+from rich.console import Console, ConsoleOptions, RenderResult
+from rich.measure import Measurement
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+
+ASCII_RAMP = " .:-=+*#%@"
+UPPER_HALF = "\u2580"
+NAN_RGB = (96, 96, 96)
+MODES = ("heatmap", "ascii")
+SCALES = ("map", "layer")
+
+# Colour maps as evenly spaced anchors (matplotlib's inferno and viridis sampled at 11 points),
+# interpolated to 256 levels: close enough to the course's plots and no matplotlib dependency.
+_ANCHORS = {
+    "inferno": ["000004", "160b39", "420a68", "6a176e", "932667", "bc3754",
+                "dd513a", "f37819", "fca50a", "f6d746", "fcffa4"],
+    "viridis": ["440154", "482475", "414487", "355f8d", "2a788e", "21918c",
+                "22a884", "44bf70", "7ad151", "bddf26", "fde725"],
+    "gray": ["000000", "ffffff"],
+    # Diverging blue-white-red for signed values such as kernel weights.
+    "coolwarm": ["3b4cc0", "7396f5", "b0cbfc", "dddddd", "f6bfa6", "e7745b", "b40426"],
+}
+CMAP_NAMES = ("inferno", "viridis", "gray")
+
+
+@lru_cache(maxsize=None)
+def colormap(name: str) -> np.ndarray:
+    """A (256, 3) uint8 lookup table for a colour map name."""
+    if name not in _ANCHORS:
+        raise ValueError(f"unknown colour map {name!r}; choose one of {', '.join(_ANCHORS)}")
+    anchors = np.array([[int(h[i : i + 2], 16) for i in (0, 2, 4)] for h in _ANCHORS[name]], float)
+    xs = np.linspace(0, 1, len(anchors))
+    grid = np.linspace(0, 1, 256)
+    lut = np.stack([np.interp(grid, xs, anchors[:, c]) for c in range(3)], axis=1)
+    return np.rint(lut).astype(np.uint8)
+
+
+def value_range(values: np.ndarray) -> tuple[float, float]:
+    """Min and max of the finite values (0, 0 if there are none)."""
+    finite = np.asarray(values, dtype=np.float64)
+    finite = finite[np.isfinite(finite)]
+    if finite.size == 0:
+        return 0.0, 0.0
+    return float(finite.min()), float(finite.max())
+
+
+def normalize(values: np.ndarray, vmin: float | None = None, vmax: float | None = None) -> np.ndarray:
+    """Scale to [0, 1]; NaN stays NaN, +inf is 1, -inf is 0.
+
+    A constant map has no contrast to show: it is drawn dark if its value is at most zero (a
+    silent ReLU channel) and bright otherwise.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    lo, hi = value_range(values)
+    lo = lo if vmin is None else vmin
+    hi = hi if vmax is None else vmax
+    with np.errstate(invalid="ignore"):
+        if hi > lo:
+            out = (np.clip(values, lo, hi) - lo) / (hi - lo)
+        else:
+            out = np.where(np.isnan(values), np.nan, 1.0 if hi > 0 else 0.0)
+        out = np.where(np.isposinf(values), 1.0, out)
+        out = np.where(np.isneginf(values), 0.0, out)
+    return out
+
+
+def quantize(norm: np.ndarray, levels: int = 256) -> np.ndarray:
+    """[0, 1] floats to integer levels 0..levels-1; NaN becomes -1."""
+    q = np.rint(np.nan_to_num(norm, nan=0.0) * (levels - 1)).astype(np.int16)
+    return np.where(np.isnan(norm), -1, q)
+
+
+@lru_cache(maxsize=65536)
+def _half_block_style(cmap: str, top: int, bottom: int) -> Style:
+    return Style(color=_level_color(cmap, top), bgcolor=_level_color(cmap, bottom) if bottom != -2 else None)
+
+
+@lru_cache(maxsize=4096)
+def _level_color(cmap: str, level: int) -> Color:
+    rgb = NAN_RGB if level < 0 else tuple(int(c) for c in colormap(cmap)[level])
+    return Color.from_rgb(*rgb)
+
+
+class _Lines:
+    """A renderable made of pre-built lines of segments, each ``width`` cells wide."""
+
+    def __init__(self, lines: list[list[Segment]], width: int) -> None:
+        self.lines = lines
+        self.width = width
+
+    @property
+    def height(self) -> int:
+        return len(self.lines)
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        for line in self.lines:
+            yield from line
+            yield Segment.line()
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        return Measurement(self.width, self.width)
+
+
+class Heatmap(_Lines):
+    """A 2-D map in colour, two pixel rows per text row, one column per pixel."""
+
+    def __init__(self, values: np.ndarray, cmap: str = "inferno",
+                 vmin: float | None = None, vmax: float | None = None) -> None:
+        q = quantize(normalize(values, vmin, vmax))
+        if q.shape[0] % 2:  # an odd last row has no lower pixel: leave the background alone
+            q = np.vstack([q, np.full((1, q.shape[1]), -2, q.dtype)])
+        lines = []
+        for top, bottom in zip(q[0::2].tolist(), q[1::2].tolist()):
+            lines.append([Segment(UPPER_HALF, _half_block_style(cmap, t, b)) for t, b in zip(top, bottom)])
+        super().__init__(lines, q.shape[1])
+
+
+class AsciiMap(_Lines):
+    """A 2-D map as plain characters from the ramp, one row per pixel row, ``char_width`` per pixel."""
+
+    def __init__(self, values: np.ndarray, vmin: float | None = None, vmax: float | None = None,
+                 char_width: int = 1) -> None:
+        text_lines = ascii_lines(values, vmin, vmax, char_width)
+        super().__init__([[Segment(line)] for line in text_lines], values.shape[1] * char_width)
+
+
+def ascii_lines(values: np.ndarray, vmin: float | None = None, vmax: float | None = None,
+                char_width: int = 1) -> list[str]:
+    """The ASCII rendering as strings; NaN shows as '?'."""
+    q = quantize(normalize(values, vmin, vmax), len(ASCII_RAMP))
+    ramp = [c * char_width for c in ASCII_RAMP]
+    nan = "?" * char_width
+    return ["".join(ramp[v] if v >= 0 else nan for v in row) for row in q.tolist()]
+
+
+def render_map(values: np.ndarray, mode: str = "heatmap", cmap: str = "inferno",
+               vmin: float | None = None, vmax: float | None = None, char_width: int = 1) -> _Lines:
+    """One map in the chosen mode."""
+    if mode == "ascii":
+        return AsciiMap(values, vmin, vmax, char_width)
+    if mode == "heatmap":
+        return Heatmap(values, cmap, vmin, vmax)
+    raise ValueError(f"unknown mode {mode!r}; choose heatmap or ascii")
+
+
+def map_cell_size(map_shape: tuple[int, int], mode: str, char_width: int = 1) -> tuple[int, int]:
+    """Width and height in cells of one labelled map in a grid (the label takes one row)."""
+    h, w = map_shape
+    rows = (h + 1) // 2 if mode == "heatmap" else h
+    return w * (1 if mode == "heatmap" else char_width), rows + 1
+
+
+@dataclass
+class MapGrid:
+    """Several channels of an (H, W, C) array side by side, each labelled with its channel number.
+
+    ``scale="layer"`` shares one colour scale across all of ``maps`` (every channel, not just the
+    ones shown), so channels can be compared; ``"map"`` stretches each map to its own range.
+    """
+
+    maps: np.ndarray
+    channels: Sequence[int]
+    mode: str = "heatmap"
+    cmap: str = "inferno"
+    scale: str = "map"
+    columns: int | None = None
+    gap: int = 1
+    selected: int | None = None
+
+    def cells(self) -> list[_Lines]:
+        vmin = vmax = None
+        if self.scale == "layer":
+            vmin, vmax = value_range(self.maps)
+        cells = []
+        for ch in self.channels:
+            body = render_map(self.maps[:, :, ch], self.mode, self.cmap, vmin, vmax)
+            cells.append(_with_label(body, f"#{ch}", selected=ch == self.selected))
+        return cells
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        cells = self.cells()
+        if not cells:
+            return
+        width = cells[0].width
+        columns = self.columns or max(1, (options.max_width + self.gap) // (width + self.gap))
+        for start in range(0, len(cells), columns):
+            yield from _join_row(cells[start : start + columns], self.gap)
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        w, _ = map_cell_size(self.maps.shape[:2], self.mode)
+        n = len(self.channels)
+        columns = self.columns or n
+        full = min(n, columns) * (w + self.gap) - self.gap
+        return Measurement(w, max(w, full))
+
+
+SELECTED_STYLE = Style(bold=True, reverse=True)
+
+
+def _with_label(body: _Lines, label: str, selected: bool = False) -> _Lines:
+    text = label[: body.width].ljust(body.width)
+    style = SELECTED_STYLE if selected else Style(dim=True)
+    return _Lines([[Segment(text, style)], *body.lines], body.width)
+
+
+def _join_row(cells: list[_Lines], gap: int) -> RenderResult:
+    height = max(c.height for c in cells)
+    spacer = Segment(" " * gap)
+    for row in range(height):
+        for i, cell in enumerate(cells):
+            if i:
+                yield spacer
+            if row < cell.height:
+                yield from cell.lines[row]
+            else:
+                yield Segment(" " * cell.width)
+        yield Segment.line()
+
+
+def vector_strip(values: np.ndarray, width: int, mode: str = "heatmap", cmap: str = "inferno",
+                 vmin: float | None = None, vmax: float | None = None) -> _Lines:
+    """A 1-D activation vector wrapped into rows of ``width`` values (padded with NaN at the end)."""
+    values = np.asarray(values, dtype=np.float64).ravel()
+    width = max(1, min(width, values.size))
+    lo, hi = value_range(values)
+    rows = -(-values.size // width)
+    padded = np.full(rows * width, np.nan)
+    padded[: values.size] = values
+    grid = padded.reshape(rows, width)
+    vmin = lo if vmin is None else vmin
+    vmax = hi if vmax is None else vmax
+    return render_map(grid, mode, cmap, vmin, vmax)
+
+
+def bars(values: Sequence[float], labels: Sequence[str], width: int = 40, ascii_only: bool = False,
+         highlight: int | None = None, fmt: str = "{:6.1%}", vmax: float | None = None) -> Text:
+    """Labelled horizontal bars, one per value, e.g. class probabilities; ``highlight`` is bold."""
+    values = np.nan_to_num(np.asarray(values, dtype=np.float64), nan=0.0, posinf=0.0, neginf=0.0)
+    top = vmax if vmax is not None else max(float(values.max(initial=0.0)), 1e-12)
+    label_w = max((len(label) for label in labels), default=0)
+    text = Text()
+    for i, (value, label) in enumerate(zip(values, labels)):
+        style = "bold" if i == highlight else ""
+        text.append(f"{label:>{label_w}} ", style)
+        text.append(_bar(max(value, 0.0) / top, width, ascii_only), "bold green" if i == highlight else "cyan")
+        text.append(" " + fmt.format(value) + "\n", style)
+    text.rstrip()
+    return text
+
+
+_EIGHTHS = " \u258f\u258e\u258d\u258c\u258b\u258a\u2589\u2588"
+
+
+def _bar(fraction: float, width: int, ascii_only: bool) -> str:
+    fraction = min(max(fraction, 0.0), 1.0)
+    if ascii_only:
+        return ("#" * round(fraction * width)).ljust(width)
+    eighths = round(fraction * width * 8)
+    full, part = divmod(eighths, 8)
+    bar = "\u2588" * full + (_EIGHTHS[part] if part else "")
+    return bar.ljust(width)
+
+
+def color_bar(cmap: str, vmin: float, vmax: float, width: int = 28) -> Text:
+    """A legend: the colour map from ``vmin`` to ``vmax`` in ``width`` cells."""
+    lut = colormap(cmap)
+    text = Text(f"{vmin:.3g} ")
+    for i in range(width):
+        r, g, b = (int(c) for c in lut[round(i * 255 / max(width - 1, 1))])
+        text.append(" ", Style(bgcolor=Color.from_rgb(r, g, b)))
+    text.append(f" {vmax:.3g}")
+    return text
