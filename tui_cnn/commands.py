@@ -143,6 +143,10 @@ def show(args: argparse.Namespace) -> int:
     output = acts.layer(spec.name)
     console = Console(force_terminal=True if args.color == "always" else None,
                       no_color=args.color == "never")
+    mode = args.mode
+    if mode == "heatmap" and (console.no_color or console.color_system is None):
+        # Without colour a heatmap is rows of identical half blocks (e.g. when piped to a file).
+        mode = "ascii"
     prediction = acts.predicted
     console.print(f"{origin}: predicted {data.CLASS_NAMES[prediction]} "
                   f"({acts.probabilities[prediction]:.1%})")
@@ -151,14 +155,14 @@ def show(args: argparse.Namespace) -> int:
         channels = parse_channels(args.channels, output.shape[2])
         console.print(f"layer {spec.name}: {spec.title}, output {shape}, "
                       f"channels {channels[0]}-{channels[-1]} of {output.shape[2]}")
-        console.print(render.MapGrid(output.values, channels, args.mode, args.cmap, args.scale))
+        console.print(render.MapGrid(output.values, channels, mode, args.cmap, args.scale))
     elif spec.kind == "output":
         console.print(f"layer {spec.name}: {spec.title}, output {shape}")
         console.print(render.bars(output.values, data.CLASS_NAMES, ascii_only=args.mode == "ascii",
                                   highlight=prediction))
     else:
         console.print(f"layer {spec.name}: {spec.title}, output {shape}")
-        console.print(render.vector_strip(output.values, min(64, console.width), args.mode, args.cmap))
+        console.print(render.vector_strip(output.values, min(64, console.width), mode, args.cmap))
     return 0
 
 

@@ -98,8 +98,12 @@ def _level_color(cmap: str, level: int) -> Color:
     return Color.from_rgb(*rgb)
 
 
-class _Lines:
-    """A renderable made of pre-built lines of segments, each ``width`` cells wide."""
+class Block:
+    """A renderable made of pre-built lines of segments, each ``width`` cells wide.
+
+    Building the segments is the costly part of drawing a map, so a Block is made once and can be
+    printed or joined with others many times.
+    """
 
     def __init__(self, lines: list[list[Segment]], width: int) -> None:
         self.lines = lines
@@ -118,7 +122,7 @@ class _Lines:
         return Measurement(self.width, self.width)
 
 
-class Heatmap(_Lines):
+class Heatmap(Block):
     """A 2-D map in colour, two pixel rows per text row, one column per pixel."""
 
     def __init__(self, values: np.ndarray, cmap: str = "inferno",
@@ -132,7 +136,7 @@ class Heatmap(_Lines):
         super().__init__(lines, q.shape[1])
 
 
-class AsciiMap(_Lines):
+class AsciiMap(Block):
     """A 2-D map as plain characters from the ramp, one row per pixel row, ``char_width`` per pixel."""
 
     def __init__(self, values: np.ndarray, vmin: float | None = None, vmax: float | None = None,
@@ -151,7 +155,7 @@ def ascii_lines(values: np.ndarray, vmin: float | None = None, vmax: float | Non
 
 
 def render_map(values: np.ndarray, mode: str = "heatmap", cmap: str = "inferno",
-               vmin: float | None = None, vmax: float | None = None, char_width: int = 1) -> _Lines:
+               vmin: float | None = None, vmax: float | None = None, char_width: int = 1) -> Block:
     """One map in the chosen mode."""
     if mode == "ascii":
         return AsciiMap(values, vmin, vmax, char_width)
@@ -184,14 +188,14 @@ class MapGrid:
     gap: int = 1
     selected: int | None = None
 
-    def cells(self) -> list[_Lines]:
+    def cells(self) -> list[Block]:
         vmin = vmax = None
         if self.scale == "layer":
             vmin, vmax = value_range(self.maps)
         cells = []
         for ch in self.channels:
             body = render_map(self.maps[:, :, ch], self.mode, self.cmap, vmin, vmax)
-            cells.append(_with_label(body, f"#{ch}", selected=ch == self.selected))
+            cells.append(labelled(body, f"#{ch}", SELECTED_STYLE if ch == self.selected else LABEL_STYLE))
         return cells
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
@@ -201,7 +205,9 @@ class MapGrid:
         width = cells[0].width
         columns = self.columns or max(1, (options.max_width + self.gap) // (width + self.gap))
         for start in range(0, len(cells), columns):
-            yield from _join_row(cells[start : start + columns], self.gap)
+            for line in join_blocks(cells[start : start + columns], self.gap):
+                yield from line
+                yield Segment.line()
 
     def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
         w, _ = map_cell_size(self.maps.shape[:2], self.mode)
@@ -212,30 +218,32 @@ class MapGrid:
 
 
 SELECTED_STYLE = Style(bold=True, reverse=True)
+LABEL_STYLE = Style(dim=True)
 
 
-def _with_label(body: _Lines, label: str, selected: bool = False) -> _Lines:
+def labelled(body: Block, label: str, style: Style = LABEL_STYLE) -> Block:
+    """The block with a label line on top, cut or padded to the block's width."""
     text = label[: body.width].ljust(body.width)
-    style = SELECTED_STYLE if selected else Style(dim=True)
-    return _Lines([[Segment(text, style)], *body.lines], body.width)
+    return Block([[Segment(text, style)], *body.lines], body.width)
 
 
-def _join_row(cells: list[_Lines], gap: int) -> RenderResult:
-    height = max(c.height for c in cells)
+def join_blocks(blocks: Sequence[Block], gap: int = 1) -> list[list[Segment]]:
+    """Lines of segments with the blocks side by side, ``gap`` spaces apart, top-aligned."""
+    height = max(b.height for b in blocks)
     spacer = Segment(" " * gap)
+    lines = []
     for row in range(height):
-        for i, cell in enumerate(cells):
+        line: list[Segment] = []
+        for i, block in enumerate(blocks):
             if i:
-                yield spacer
-            if row < cell.height:
-                yield from cell.lines[row]
-            else:
-                yield Segment(" " * cell.width)
-        yield Segment.line()
+                line.append(spacer)
+            line.extend(block.lines[row] if row < block.height else [Segment(" " * block.width)])
+        lines.append(line)
+    return lines
 
 
 def vector_strip(values: np.ndarray, width: int, mode: str = "heatmap", cmap: str = "inferno",
-                 vmin: float | None = None, vmax: float | None = None) -> _Lines:
+                 vmin: float | None = None, vmax: float | None = None) -> Block:
     """A 1-D activation vector wrapped into rows of ``width`` values (padded with NaN at the end)."""
     values = np.asarray(values, dtype=np.float64).ravel()
     width = max(1, min(width, values.size))

@@ -56,13 +56,20 @@ def load_image_file(path: str | os.PathLike[str]) -> np.ndarray:
 
 def _to_gray(img) -> np.ndarray:
     """Flatten transparency onto white (as a viewer shows it) and convert to float grayscale."""
-    from PIL import Image
+    from PIL import Image, ImageOps
 
     img.seek(0)  # first frame of an animated GIF or WebP
+    # A phone photo is stored sideways with an EXIF orientation tag that every viewer applies.
+    img = ImageOps.exif_transpose(img)
     if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
         rgba = img.convert("RGBA")
         background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
         img = Image.alpha_composite(background, rgba)
+    if img.mode.startswith("I;16") or img.mode == "I":
+        # 16-bit grayscale (e.g. PNG): convert("L") clips at 255 instead of scaling, which turned
+        # everything above 255/65535 white.
+        values = np.asarray(img, dtype=np.float32)
+        return values / 257.0 if img.mode != "I" or values.max() > 255 else values
     return np.asarray(img.convert("L"), dtype=np.float32)
 
 

@@ -156,10 +156,9 @@ class Weights:
     @classmethod
     def from_keras(cls, model: keras.Model) -> Weights:
         """Copy the weights out of a live Keras model (e.g. during training)."""
-        pairs = {}
-        for name in WEIGHTED_LAYERS:
-            kernel, bias = model.get_layer(name).get_weights()
-            pairs[name] = (kernel, bias)
+        # By position, not by name: the lesson's own code leaves Keras' default names (conv2d, ...).
+        weighted = [layer for layer in model.layers if layer.get_weights()]
+        pairs = {name: tuple(layer.get_weights()[:2]) for name, layer in zip(WEIGHTED_LAYERS, weighted)}
         return cls.from_pairs(pairs, model.name)
 
     def kernel(self, layer: str) -> np.ndarray:
@@ -188,29 +187,51 @@ def read_weights(path: str | os.PathLike[str]) -> Weights:
         with zipfile.ZipFile(path) as archive:
             config = json.loads(archive.read("config.json"))
             with archive.open("model.weights.h5") as raw, h5py.File(raw, "r") as h5:
-                pairs = {name: _read_layer_vars(h5, key) for name, key in _weighted_layer_keys(config)}
+                pairs = {name: _read_layer_vars(h5, key) for name, key in _weighted_layer_keys(config, path)}
     except ModelFileError:
         raise
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+    # AttributeError and TypeError: a config.json that is JSON but not a Keras model's config.
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, AttributeError, TypeError) as exc:
         raise ModelFileError(f"{path}: not a readable .keras model file ({exc})") from exc
     return Weights.from_pairs(pairs, str(path))
 
 
 _H5_KEYS = {"Conv2D": "conv2d", "Dense": "dense"}
+# The lesson's layers as (Keras class, activation), the InputLayer left out. Checked against a
+# file's config because the weight shapes alone accept e.g. average pooling or an extra layer.
+ARCHITECTURE = (
+    ("Conv2D", "relu"),
+    ("MaxPooling2D", None),
+    ("Conv2D", "relu"),
+    ("MaxPooling2D", None),
+    ("Flatten", None),
+    ("Dense", "relu"),
+    ("Dense", "softmax"),
+)
 
 
-def _weighted_layer_keys(config: dict[str, Any]) -> list[tuple[str, str]]:
-    """Pair each weighted layer's name with its key in the h5 file, following Keras' numbering."""
+def _weighted_layer_keys(config: dict[str, Any], source: str | os.PathLike[str]) -> list[tuple[str, str]]:
+    """Pair each of the lesson's weighted layers with its key in the h5 file, following Keras' numbering.
+
+    Layers are matched by position, not by name, so the lesson's model saved straight from its
+    notebook (Keras' default names ``conv2d``, ``dense_1``, ...) is read as well as tui-cnn's own.
+    """
+    layers = [layer for layer in config["config"]["layers"] if layer.get("class_name") != "InputLayer"]
+    found = tuple((layer.get("class_name"), layer.get("config", {}).get("activation")) for layer in layers)
+    if found != ARCHITECTURE:
+        described = ", ".join(name + (f"({act})" if act else "") for name, act in found) or "no layers"
+        raise ModelFileError(f"{source}: layers {described} are not the lesson's architecture "
+                             "(Conv2D, MaxPooling2D, Conv2D, MaxPooling2D, Flatten, Dense, Dense)")
     counts: dict[str, int] = {}
-    pairs = []
-    for layer in config.get("config", {}).get("layers", []):
-        base = _H5_KEYS.get(layer.get("class_name", ""))
+    keys = []
+    for class_name, _ in found:
+        base = _H5_KEYS.get(class_name)
         if base is None:
             continue
         n = counts.get(base, 0)
         counts[base] = n + 1
-        pairs.append((layer.get("config", {}).get("name", ""), base if n == 0 else f"{base}_{n}"))
-    return pairs
+        keys.append(base if n == 0 else f"{base}_{n}")
+    return list(zip(WEIGHTED_LAYERS, keys))
 
 
 def _read_layer_vars(h5: Any, key: str) -> tuple[np.ndarray, np.ndarray]:

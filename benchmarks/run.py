@@ -1,0 +1,349 @@
+"""tui-cnn's speed figures: one line per figure, ``name: value unit``.
+
+Run from the project root, with the full Fashion-MNIST folder::
+
+    TUI_CNN_DATA_DIR=../shared/data/fashion-mnist .venv/bin/python benchmarks/run.py
+    .venv/bin/python benchmarks/run.py --only activations_ms                # one figure
+    .venv/bin/python benchmarks/run.py --only keras_call_ms,keras_predict_ms --only activations_ms
+    .venv/bin/python benchmarks/run.py --limit 5000                         # quick run on 5,000 images
+    .venv/bin/python benchmarks/run.py --list                               # the figure names
+
+The whole run takes a minute or two on 2 CPU cores; nearly all of it is the two training epochs.
+Speed depends on the machine, so a figure means most next to a baseline measured in the same run:
+read the ratios. Timing is deliberately kept out of the test suite (see DEVELOPERS.md).
+
+The figures
+-----------
+activations_ms
+    Median wall time of ``tui_cnn.core.activations.compute(weights, image)``: every layer's output
+    for test image 0, in numpy, with the weights from ``read_weights(assets/fashion_cnn.keras)``.
+    This is the work behind each key press in the explorer. Measured after warm-up calls.
+keras_call_ms
+    Baseline: median of calling the same model in Keras on the same image,
+    ``model(x, training=False)``, with ``x`` the (1, 28, 28, 1) float32 numpy array.
+keras_predict_ms
+    Baseline: median of ``model.predict(x, verbose=0)`` on the same image. ``predict`` builds a
+    dataset and a progress loop on each call, so it is much slower for a single image.
+activations_vs_call_ratio
+    ``keras_call_ms / activations_ms``: how many times faster numpy is than the quickest Keras call.
+    Before timing, the numpy and Keras probabilities are checked to agree, so both do the same work.
+fit_images_per_s
+    Training images per second over one epoch of plain ``model.fit(x, y, batch_size=32, epochs=1,
+    verbose=0)`` on a fresh ``build_model(seed=0)``: the training set scaled by 1/255 to shape
+    (N, 28, 28, 1), wall clock around the ``fit`` call. This is the baseline for training figures.
+train_fn_images_per_s
+    The same epoch through ``tui_cnn.core.training.train`` (``TrainConfig(epochs=1,
+    batch_size=32)``, no validation split, no saving) on another fresh ``build_model(seed=0)``,
+    with an ``emit`` that only counts events; wall clock around the ``train`` call, so it also
+    includes ``train``'s own uint8-to-float conversion of the images (a fraction of a second).
+train_fn_vs_fit_ratio
+    ``train_fn_images_per_s / fit_images_per_s`` from the same run: 1.0 means our event callback
+    costs nothing, 0.9 means training through ``train`` is 10% slower than plain ``fit``.
+
+Both training figures pay Keras' tracing of a fresh model. Before the first of them, a throwaway
+model is fitted on a few batches, so that TensorFlow's one-off start-up work in this process is
+not charged to whichever epoch happens to run first.
+
+``--limit N`` trains on only the first N training images; every figure measured on them (and
+every ratio built from one) says so at the end of its line, as in
+``fit_images_per_s: 812 images/s (first 5000 of 60000 training images)``. Such figures are not
+comparable with full runs: a short epoch is dominated by tracing.
+
+Adding a figure
+---------------
+Write a function that takes the ``Bench`` and returns a ``Figure``, and register it::
+
+    @figure("first_maps_s")
+    def first_maps_s(bench: Bench) -> Figure:
+        ...
+        return Figure("first_maps_s", seconds, "s")
+
+Figures print in the order they are registered. A figure that needs another one calls
+``bench.get("other_name")``: each figure is measured at most once per run, so a ratio reuses the
+numbers printed beside it, and ``--only some_ratio`` measures what the ratio needs but prints only
+the ratio. Shared, costly inputs (weights, the Keras model, the training data) are loaded lazily by
+``Bench`` and cached. This process imports Keras as soon as a figure needs it, so a figure about a
+cold start (such as ``tf_import_s``) must measure in a subprocess.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import statistics
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+
+from tui_cnn.core import activations
+from tui_cnn.core.data import SPLIT_SIZES, DataError, Split, load_split, to_model_input
+from tui_cnn.core.model import ModelFileError, Weights, build_model, load_keras_model, read_weights
+from tui_cnn.core.paths import SHIPPED_MODEL
+from tui_cnn.core.training import BatchEvent, DoneEvent, EpochEvent, TrainConfig, train
+
+BATCH_SIZE = 32
+TEST_IMAGE_INDEX = 0
+WARMUP_IMAGES = 8 * BATCH_SIZE  # the throwaway fit before the first timed epoch
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One measured figure; ``note`` (for instance that a limited data set was used) ends its line."""
+
+    name: str
+    value: float
+    unit: str
+    note: str = ""
+
+    def line(self) -> str:
+        text = f"{self.name}: {_format_value(self.value)} {self.unit}"
+        return f"{text} ({self.note})" if self.note else text
+
+
+FigureFunction = Callable[["Bench"], Figure]
+FIGURES: dict[str, FigureFunction] = {}
+
+
+def figure(name: str) -> Callable[[FigureFunction], FigureFunction]:
+    """Register a figure function under ``name``; figures print in registration order."""
+
+    def register(function: FigureFunction) -> FigureFunction:
+        if name in FIGURES:
+            raise ValueError(f"figure {name!r} is registered twice")
+        FIGURES[name] = function
+        return function
+
+    return register
+
+
+def _format_value(value: float) -> str:
+    """Three significant digits, without exponents: 0.184, 2.79, 36.7, 1234."""
+    if not math.isfinite(value) or value == 0:
+        return str(value)
+    decimals = max(0, 2 - math.floor(math.log10(abs(value))))
+    return f"{value:.{decimals}f}"
+
+
+def median_ms(function: Callable[[], Any], runs: int, warmup: int) -> float:
+    """The median wall time of ``function()`` in milliseconds, after ``warmup`` untimed calls."""
+    for _ in range(warmup):
+        function()
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times) * 1000.0
+
+
+class Bench:
+    """What the figures share in one run: options, lazily loaded inputs, and the figures measured so far."""
+
+    def __init__(self, limit: int | None = None, runs: int | None = None) -> None:
+        self.limit = limit
+        self.runs = runs  # overrides each per-image figure's own number of timed runs
+        self._figures: dict[str, Figure] = {}
+        self._training_warmed_up = False
+
+    def get(self, name: str) -> Figure:
+        """Measure figure ``name`` (once per run) and return it."""
+        if name not in self._figures:
+            self._figures[name] = FIGURES[name](self)
+        return self._figures[name]
+
+    def runs_or(self, default: int) -> int:
+        return self.runs or default
+
+    # Shared inputs, each loaded on first use.
+
+    @cached_property
+    def weights(self) -> Weights:
+        return read_weights(SHIPPED_MODEL)
+
+    @cached_property
+    def test_image(self) -> np.ndarray:
+        """Test image 0 as (28, 28) uint8, as the explorer holds it."""
+        return load_split("test", download=False).images[TEST_IMAGE_INDEX]
+
+    @cached_property
+    def keras_model(self) -> Any:
+        return load_keras_model(SHIPPED_MODEL)
+
+    @cached_property
+    def train_split(self) -> Split:
+        """The training set, or its first ``limit`` images."""
+        full = load_split("train", download=False)
+        if self.limit is None or self.limit >= len(full):
+            return full
+        return Split(full.images[: self.limit], full.labels[: self.limit], full.source)
+
+    @cached_property
+    def train_arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        """The training set as the lesson feeds it to ``fit``: float32 (N, 28, 28, 1) in [0, 1], int labels."""
+        split = self.train_split
+        return to_model_input(split.images), split.labels.astype(np.int64)
+
+    @property
+    def data_note(self) -> str:
+        """Empty on the full training set; otherwise says which part was used."""
+        n, full = len(self.train_split), SPLIT_SIZES["train"]
+        return "" if n == full else f"first {n} of {full} training images"
+
+    def warm_up_training(self) -> None:
+        """Fit a throwaway model on a few batches once, so TensorFlow's one-off start-up is not timed."""
+        if self._training_warmed_up:
+            return
+        x, y = self.train_arrays
+        build_model(seed=0).fit(x[:WARMUP_IMAGES], y[:WARMUP_IMAGES], batch_size=BATCH_SIZE, epochs=1, verbose=0)
+        self._training_warmed_up = True
+
+
+def _join_notes(*figures: Figure) -> str:
+    notes = []
+    for fig in figures:
+        if fig.note and fig.note not in notes:
+            notes.append(fig.note)
+    return "; ".join(notes)
+
+
+# Figures: the explorer's per-image work against Keras.
+
+
+@figure("activations_ms")
+def activations_ms(bench: Bench) -> Figure:
+    weights, image = bench.weights, bench.test_image
+    ms = median_ms(lambda: activations.compute(weights, image), runs=bench.runs_or(2000), warmup=50)
+    return Figure("activations_ms", ms, "ms")
+
+
+def _checked_keras_input(bench: Bench) -> np.ndarray:
+    """The test image as Keras takes it, after checking that Keras and numpy agree on it."""
+    x = to_model_input(bench.test_image)
+    ours = activations.compute(bench.weights, bench.test_image).probabilities
+    theirs = np.asarray(bench.keras_model(x, training=False))[0]
+    if not np.allclose(ours, theirs, atol=1e-5):
+        raise SystemExit(f"benchmarks: numpy and Keras disagree on test image {TEST_IMAGE_INDEX} "
+                         f"(max difference {np.abs(ours - theirs).max():.3g}); the figures would not compare")
+    return x
+
+
+@figure("keras_call_ms")
+def keras_call_ms(bench: Bench) -> Figure:
+    model, x = bench.keras_model, _checked_keras_input(bench)
+    ms = median_ms(lambda: model(x, training=False), runs=bench.runs_or(500), warmup=20)
+    return Figure("keras_call_ms", ms, "ms")
+
+
+@figure("keras_predict_ms")
+def keras_predict_ms(bench: Bench) -> Figure:
+    model, x = bench.keras_model, _checked_keras_input(bench)
+    ms = median_ms(lambda: model.predict(x, verbose=0), runs=bench.runs_or(100), warmup=5)
+    return Figure("keras_predict_ms", ms, "ms")
+
+
+@figure("activations_vs_call_ratio")
+def activations_vs_call_ratio(bench: Bench) -> Figure:
+    ours, theirs = bench.get("activations_ms"), bench.get("keras_call_ms")
+    return Figure("activations_vs_call_ratio", theirs.value / ours.value, "x")
+
+
+# Figures: training through our event callback against plain fit.
+
+
+@figure("fit_images_per_s")
+def fit_images_per_s(bench: Bench) -> Figure:
+    x, y = bench.train_arrays
+    bench.warm_up_training()
+    model = build_model(seed=0)
+    started = time.perf_counter()
+    model.fit(x, y, batch_size=BATCH_SIZE, epochs=1, verbose=0)
+    seconds = time.perf_counter() - started
+    return Figure("fit_images_per_s", len(y) / seconds, "images/s", bench.data_note)
+
+
+@figure("train_fn_images_per_s")
+def train_fn_images_per_s(bench: Bench) -> Figure:
+    split = bench.train_split
+    bench.warm_up_training()
+    counts: Counter[type] = Counter()
+    model = build_model(seed=0)
+    started = time.perf_counter()
+    done = train(model, split, None, TrainConfig(epochs=1, batch_size=BATCH_SIZE), lambda e: counts.update([type(e)]))
+    seconds = time.perf_counter() - started
+    steps = -(-len(split) // BATCH_SIZE)
+    if done.reason != "finished" or counts[BatchEvent] != steps or counts[EpochEvent] != 1 or counts[DoneEvent] != 1:
+        raise SystemExit(f"benchmarks: train() ended {done.reason!r} with events "
+                         f"{ {t.__name__: n for t, n in counts.items()} }, expected {steps} batches and 1 epoch")
+    return Figure("train_fn_images_per_s", len(split) / seconds, "images/s", bench.data_note)
+
+
+@figure("train_fn_vs_fit_ratio")
+def train_fn_vs_fit_ratio(bench: Bench) -> Figure:
+    fit, ours = bench.get("fit_images_per_s"), bench.get("train_fn_images_per_s")
+    return Figure("train_fn_vs_fit_ratio", ours.value / fit.value, "x", _join_notes(fit, ours))
+
+
+# Command line.
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="benchmarks/run.py",
+        description="Print tui-cnn's speed figures, one 'name: value unit' line each. "
+        "Reads Fashion-MNIST from $TUI_CNN_DATA_DIR (or Keras' cache).",
+    )
+    parser.add_argument("--only", action="append", metavar="NAME",
+                        help="run only this figure; repeat it or give several separated by commas")
+    parser.add_argument("--limit", type=_positive, metavar="N",
+                        help="train on only the first N training images (a quick run; the lines say so)")
+    parser.add_argument("--runs", type=_positive, metavar="N",
+                        help="timed runs for each per-image figure (default: 2000, 500, 100)")
+    parser.add_argument("--list", action="store_true", help="list the figure names and exit")
+    return parser
+
+
+def selected_figures(parser: argparse.ArgumentParser, only: list[str] | None) -> list[str]:
+    """The figures to print, in registry order; an unknown name is a usage error."""
+    if not only:
+        return list(FIGURES)
+    wanted = {name.strip() for item in only for name in item.split(",") if name.strip()}
+    unknown = sorted(wanted - FIGURES.keys())
+    if unknown:
+        parser.error(f"unknown figure {', '.join(unknown)}; choose from {', '.join(FIGURES)}")
+    if not wanted:
+        parser.error("--only needs a figure name")
+    return [name for name in FIGURES if name in wanted]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.list:
+        print("\n".join(FIGURES))
+        return 0
+    names = selected_figures(parser, args.only)
+    bench = Bench(limit=args.limit, runs=args.runs)
+    try:
+        for name in names:
+            print(bench.get(name).line(), flush=True)
+    except (DataError, ModelFileError) as exc:
+        print(f"benchmarks: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,322 @@
+"""TuiCnnApp: loads the model and images in the background and hosts the explorer's screens.
+
+Exploring never imports TensorFlow: the weights come straight from the ``.keras`` file and the
+activations are plain numpy, so the first maps appear in well under a second.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections import OrderedDict
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+from textual import on, work
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.message import Message
+from textual.screen import Screen
+
+from tui_cnn.core import activations, data, paths
+from tui_cnn.core.activations import Activations
+from tui_cnn.core.model import ModelFileError, Weights, read_weights
+from tui_cnn.ui.picture import Picture
+from tui_cnn.ui.screens.explorer import ExplorerScreen
+
+MIN_SIZE = (60, 20)
+
+
+class TuiCnnApp(App):
+    """The tui-cnn explorer."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "tui-cnn"
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
+    BINDINGS = [
+        Binding("question_mark", "help", "Help", key_display="?"),
+        Binding("q", "quit", "Quit"),
+    ]
+
+    class Loaded(Message):
+        """The startup worker has a model and a set of images (possibly the built-in samples)."""
+
+        def __init__(self, weights: Weights | None, model_label: str, images: data.Split | None,
+                     problems: list[str]) -> None:
+            super().__init__()
+            self.weights, self.model_label, self.images, self.problems = weights, model_label, images, problems
+
+    class DatasetArrived(Message):
+        """A background download brought the real dataset after starting on samples."""
+
+        def __init__(self, images: data.Split) -> None:
+            super().__init__()
+            self.images = images
+
+    class Problem(Message):
+        """Something went wrong in a worker; ``text`` is one line for the user."""
+
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
+    class PredictionsReady(Message):
+        def __init__(self, predictions: np.ndarray) -> None:
+            super().__init__()
+            self.predictions = predictions
+
+    def __init__(self, *, model_path: Path | None = None, data_dir: str | None = None,
+                 weights: Weights | None = None, images: data.Split | None = None,
+                 model_label: str = "", download: bool = True, start_index: int = 0) -> None:
+        super().__init__()
+        self.model_path = Path(model_path) if model_path else None
+        self.data_dir = data_dir
+        self.download = download
+        self.weights = weights
+        self.model_label = model_label or (self.model_path.name if self.model_path else "")
+        self.images = images
+        self.index = start_index
+        self.predictions: np.ndarray | None = None
+        self._acts: OrderedDict[tuple, Activations] = OrderedDict()
+
+    def get_default_screen(self) -> Screen:
+        return ExplorerScreen()
+
+    def on_mount(self) -> None:
+        self.check_size()
+        if self.weights is not None and self.images is not None:
+            self.post_message(self.Loaded(self.weights, self.model_label, self.images, []))
+        else:
+            self.load_startup()
+
+    # -- loading -----------------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="startup")
+    def load_startup(self) -> None:
+        """Read the model and the test images; fall back to the shipped model and drawn samples."""
+        problems: list[str] = []
+        weights, label = self._load_weights(problems)
+        images = None
+        try:
+            images = data.load_split("test", self.data_dir, download=False)
+        except data.DataError as exc:
+            problems.append(str(exc))
+        if images is None:
+            images = self._samples(problems)
+        self.post_message(self.Loaded(weights, label, images, problems))
+        if images.source == SAMPLES_SOURCE and self.download and data.resolve_data_dir(self.data_dir) is None:
+            self._download()
+
+    def _load_weights(self, problems: list[str]) -> tuple[Weights | None, str]:
+        chosen = self.model_path or paths.default_model_path()
+        candidates = [chosen] if chosen == paths.SHIPPED_MODEL else [chosen, paths.SHIPPED_MODEL]
+        for path in candidates:
+            try:
+                weights = read_weights(path)
+            except ModelFileError as exc:
+                problems.append(str(exc))
+                continue
+            return weights, _model_label(path)
+        return None, ""
+
+    def _samples(self, problems: list[str]) -> data.Split | None:
+        from tui_cnn.core.samples import load_samples
+
+        try:
+            return load_samples()
+        except data.DataError as exc:
+            problems.append(str(exc))
+            return None
+
+    def _download(self) -> None:
+        try:
+            images = data.load_split("test", None, download=True)
+        except data.DataError as exc:
+            self.post_message(self.Problem(str(exc)))
+            return
+        self.post_message(self.DatasetArrived(images))
+
+    @on(Loaded)
+    def _loaded(self, event: Loaded) -> None:
+        for problem in event.problems:
+            self.notify(problem, severity="warning", timeout=12)
+        self.weights, self.model_label, self.images = event.weights, event.model_label, event.images
+        self.sub_title = self._subtitle()
+        if self.weights is None:
+            self.notify("No usable model: pass --model FILE or reinstall tui-cnn", severity="error", timeout=30)
+            return
+        if self.images is not None and self.images.source == SAMPLES_SOURCE:
+            self.notify(f"No Fashion-MNIST found: showing {len(self.images)} drawn samples. {data.HOW_TO_GET}.",
+                        timeout=15)
+        self.show_index(min(self.index, len(self.images) - 1) if self.images else 0)
+
+    @on(DatasetArrived)
+    def _dataset_arrived(self, event: DatasetArrived) -> None:
+        self.images, self.predictions = event.images, None
+        self.sub_title = self._subtitle()
+        self.notify(f"Fashion-MNIST downloaded: {len(event.images):,} test images")
+        self.show_index(0)
+
+    @on(Problem)
+    def _problem(self, event: Problem) -> None:
+        self.notify(event.text, severity="error", timeout=15)
+
+    def _subtitle(self) -> str:
+        where = "no images" if self.images is None else f"{len(self.images):,} images ({self.images.source})"
+        return f"model {self.model_label} · {where}"
+
+    # -- images ------------------------------------------------------------------------------
+
+    def activations(self, picture: Picture) -> Activations:
+        """Every layer for ``picture``, cached for the last few images."""
+        key = (picture.title, id(self.weights))
+        acts = self._acts.get(key)
+        if acts is None:
+            acts = activations.compute(self.weights, picture.image)
+            self._acts[key] = acts
+            while len(self._acts) > 32:
+                self._acts.popitem(last=False)
+        return acts
+
+    def picture_at(self, index: int) -> Picture:
+        label = int(self.images.labels[index])
+        return Picture(self.images.images[index], label, f"{self._set_name()} #{index}", index)
+
+    def _set_name(self) -> str:
+        return "sample" if self.images.source == SAMPLES_SOURCE else "test"
+
+    def show_index(self, index: int) -> None:
+        if not self.images or self.weights is None:
+            return
+        self.index = index % len(self.images)
+        self.show_picture(self.picture_at(self.index))
+
+    def show_picture(self, picture: Picture) -> None:
+        self.screen_stack[0].show_picture(picture)
+
+    def step_image(self, step: int) -> None:
+        self.show_index(self.index + step)
+
+    def ensure_predictions(self) -> None:
+        """Start computing every image's prediction (about 1.5 s for 10,000) unless done."""
+        if self.predictions is None and self.weights is not None and self.images is not None:
+            self.compute_predictions(self.weights, self.images)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="predictions")
+    def compute_predictions(self, weights: Weights, images: data.Split) -> None:
+        probs = activations.predict_batch(weights, images.images)
+        self.post_message(self.PredictionsReady(probs.argmax(axis=1)))
+
+    @on(PredictionsReady)
+    def _predictions_ready(self, event: PredictionsReady) -> None:
+        from tui_cnn.ui.screens.picker import PickerScreen
+
+        self.predictions = event.predictions
+        if isinstance(self.screen, PickerScreen):
+            self.screen.predictions_ready()
+
+    # -- actions -----------------------------------------------------------------------------
+
+    def action_pick_image(self) -> None:
+        from tui_cnn.ui.screens.picker import PickerScreen
+
+        if self.images is not None and self.weights is not None:
+            self.push_screen(PickerScreen())
+
+    def action_open_file(self) -> None:
+        from tui_cnn.ui.screens.prompt_modal import PromptModal
+
+        question = "Open your own image (PNG, JPEG, BMP, GIF or WebP):"
+        hint = "It becomes a 28x28 light-on-black image like Fashion-MNIST."
+        self.push_screen(PromptModal(question, "path/to/picture.png", hint), self._open_file_result)
+
+    def _open_file_result(self, path: str | None) -> None:
+        if not path:
+            return
+        from tui_cnn.core.images import ImageFileError, load_image_file
+
+        try:
+            image = load_image_file(path)
+        except ImageFileError as exc:
+            self.notify(str(exc), title="Cannot open image", severity="error", timeout=10)
+            return
+        self.show_picture(Picture(image, None, Path(path).name))
+
+    def action_help(self) -> None:
+        from tui_cnn.ui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        explorer = self.screen_stack[0]
+        for binding in ExplorerScreen.BINDINGS:
+            if binding.show:
+                yield SystemCommand(binding.description, f"key {binding.key_display or binding.key}",
+                                    lambda action=binding.action: self.run_action(action, explorer))
+        yield SystemCommand("Random image", "key r", lambda: self.run_action("random_image", explorer))
+        yield SystemCommand("Keys", "all keys, key ?", self.action_help)
+
+    # -- terminal size -----------------------------------------------------------------------
+
+    def on_resize(self) -> None:
+        self.check_size()
+
+    def check_size(self) -> None:
+        from tui_cnn.ui.screens.too_small import TooSmallScreen
+
+        small = self.size.width < MIN_SIZE[0] or self.size.height < MIN_SIZE[1]
+        showing = isinstance(self.screen, TooSmallScreen)
+        if small and not showing:
+            self.push_screen(TooSmallScreen(MIN_SIZE))
+        elif not small and showing:
+            self.pop_screen()
+
+
+SAMPLES_SOURCE = "built-in samples"
+
+
+def _model_label(path: Path) -> str:
+    return "shipped" if path == paths.SHIPPED_MODEL else str(path)
+
+
+def run(data_dir: str | None = None, model_path: Path | None = None) -> int:
+    """Run the app with native libraries' stderr chatter sent to a log file, off the screen."""
+    log = paths.user_data_dir() / "native.log"
+    with _stderr_to(log):
+        TuiCnnApp(model_path=model_path, data_dir=data_dir).run()
+    return 0
+
+
+class _stderr_to:
+    """Point file descriptor 2 at a log file while Textual keeps drawing on the real terminal.
+
+    TensorFlow's C++ code writes to fd 2 directly; Textual draws on ``sys.__stderr__``. Giving
+    Textual a duplicate of the terminal's descriptor and sending fd 2 to a file keeps both apart.
+    """
+
+    def __init__(self, log: Path) -> None:
+        self.log = log
+
+    def __enter__(self) -> None:
+        self.saved_stderr = sys.__stderr__
+        try:
+            self.log.parent.mkdir(parents=True, exist_ok=True)
+            target = os.open(self.log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        except OSError:
+            self.terminal = None
+            return
+        self.terminal = os.dup(2)
+        os.dup2(target, 2)
+        os.close(target)
+        sys.__stderr__ = sys.stderr = os.fdopen(os.dup(self.terminal), "w", buffering=1)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.terminal is None:
+            return
+        sys.stderr.flush()
+        os.dup2(self.terminal, 2)
+        os.close(self.terminal)
+        sys.__stderr__ = sys.stderr = self.saved_stderr

@@ -1,0 +1,23 @@
+"""Picture: the image the explorer is looking at, with where it came from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from tui_cnn.core.data import CLASS_NAMES
+
+
+@dataclass(frozen=True)
+class Picture:
+    """A (28, 28) uint8 image; ``index`` is its place in the image set, None for a user's file."""
+
+    image: np.ndarray
+    label: int | None
+    title: str
+    index: int | None = None
+
+    @property
+    def label_name(self) -> str:
+        return "unknown" if self.label is None else CLASS_NAMES[self.label]

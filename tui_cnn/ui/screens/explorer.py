@@ -1,0 +1,151 @@
+"""ExplorerScreen: the chosen image, the layer list and the current layer's output."""
+
+from __future__ import annotations
+
+import random
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, OptionList, Static
+
+from tui_cnn import render
+from tui_cnn.core.activations import Activations
+from tui_cnn.core.model import LAYERS
+from tui_cnn.ui.picture import Picture
+from tui_cnn.ui.widgets.feature_grid import FeatureGrid
+from tui_cnn.ui.widgets.image_panel import ImagePanel
+from tui_cnn.ui.widgets.layer_list import LayerList, shape_text
+from tui_cnn.ui.widgets.vector_view import VectorView
+
+MODE_NAMES = {"heatmap": "heatmap", "ascii": "ASCII"}
+SCALE_NAMES = {"map": "scale per map", "layer": "scale per layer"}
+
+
+class ExplorerScreen(Screen):
+    """Step through the layers of the model for one image."""
+
+    BINDINGS = [
+        Binding("right_square_bracket", "layer(1)", "Next layer", key_display="]"),
+        Binding("left_square_bracket", "layer(-1)", "Prev layer", key_display="[", show=False),
+        *[Binding(str(n), f"goto_layer({n - 1})", f"Layer {n}", show=False) for n in range(1, 8)],
+        Binding("m", "toggle_mode", "Heatmap/ASCII"),
+        Binding("c", "cycle_cmap", "Colours"),
+        Binding("s", "toggle_scale", "Scale"),
+        Binding("n", "step_image(1)", "Next image", show=False),
+        Binding("p", "step_image(-1)", "Prev image", show=False),
+        Binding("r", "random_image", "Random image", show=False),
+        Binding("i", "app.pick_image", "Images"),
+        Binding("o", "app.open_file", "Open file"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.picture: Picture | None = None
+        self.acts: Activations | None = None
+        self.layer_index = 0
+        self.mode = "heatmap"
+        self.cmap = "inferno"
+        self.scale = "map"
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="body"):
+            with Vertical(id="sidebar"):
+                yield ImagePanel(id="image")
+                yield LayerList(id="layers")
+            with Vertical(id="main"):
+                yield Static("Loading the model and images...", id="layer-title")
+                yield FeatureGrid(id="grid")
+                yield VectorView(id="vector")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one(LayerList).highlighted = 0
+        self.query_one(FeatureGrid).focus()
+
+    def show_picture(self, picture: Picture) -> None:
+        """Compute every layer for ``picture`` (well under a millisecond) and redraw."""
+        self.picture = picture
+        self.acts = self.app.activations(picture)
+        self.refresh_view()
+
+    def refresh_view(self) -> None:
+        if self.acts is None or self.picture is None:
+            return
+        compact = self.size.width < 110
+        self.query_one(ImagePanel).show(self.picture, self.acts.probabilities, self.mode, compact)
+        output = self.acts.layers[self.layer_index]
+        grid, vector = self.query_one(FeatureGrid), self.query_one(VectorView)
+        grid.display, vector.display = output.is_spatial, not output.is_spatial
+        if output.is_spatial:
+            grid.show_maps(output.values, (self.picture.title, output.name), self.mode, self.cmap, self.scale)
+        else:
+            label = self.picture.label
+            vector.show_vector(output.values, output.kind, self.mode, self.cmap, self.acts.predicted, label)
+            self._set_title()
+
+    def _set_title(self, first: int | None = None, last: int | None = None) -> None:
+        spec = LAYERS[self.layer_index]
+        parts = [f"[b]{self.layer_index + 1} {spec.name}[/b]", spec.title, shape_text(spec.output_shape)]
+        if first is not None:
+            parts.append(f"[b]channels {first}-{last} of {spec.output_shape[-1]}[/b]")
+        look = MODE_NAMES[self.mode]
+        if first is not None:
+            look += f" {self.cmap}" if self.mode == "heatmap" else ""
+            look += f", {SCALE_NAMES[self.scale]}"
+        parts.append(look)
+        self.query_one("#layer-title", Static).update(" · ".join(parts))
+
+    @on(FeatureGrid.ViewChanged)
+    def _grid_changed(self, event: FeatureGrid.ViewChanged) -> None:
+        self._set_title(event.first, event.last)
+
+    @on(FeatureGrid.ChannelChosen)
+    def _open_channel(self, event: FeatureGrid.ChannelChosen) -> None:
+        from tui_cnn.ui.screens.focus import FocusScreen
+
+        screen = FocusScreen(self.acts, self.layer_index, event.channel, self.cmap, self.mode)
+        self.app.push_screen(screen, self._focus_closed)
+
+    def _focus_closed(self, channel: int | None) -> None:
+        if channel is not None:
+            self.query_one(FeatureGrid).selected = channel
+
+    @on(OptionList.OptionHighlighted, "#layers")
+    def _layer_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        if event.option_index != self.layer_index:
+            self.layer_index = event.option_index
+            self.refresh_view()
+
+    def on_resize(self) -> None:
+        self.refresh_view()
+
+    def action_layer(self, step: int) -> None:
+        self.action_goto_layer(min(max(self.layer_index + step, 0), len(LAYERS) - 1))
+
+    def action_goto_layer(self, index: int) -> None:
+        self.query_one(LayerList).highlighted = index  # the list's message redraws the view
+
+    def action_toggle_mode(self) -> None:
+        self.mode = "ascii" if self.mode == "heatmap" else "heatmap"
+        self.refresh_view()
+
+    def action_cycle_cmap(self) -> None:
+        names = render.CMAP_NAMES
+        self.cmap = names[(names.index(self.cmap) + 1) % len(names)]
+        if self.mode == "ascii":
+            self.notify(f"Colour map {self.cmap} shows in heatmap mode (press m)")
+        self.refresh_view()
+
+    def action_toggle_scale(self) -> None:
+        self.scale = "layer" if self.scale == "map" else "map"
+        self.refresh_view()
+
+    def action_step_image(self, step: int) -> None:
+        self.app.step_image(step)
+
+    def action_random_image(self) -> None:
+        if self.app.images:
+            self.app.show_index(random.randrange(len(self.app.images)))

@@ -1,0 +1,60 @@
+"""HelpScreen: every key of every screen, read from the bindings so it never goes stale."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+INTRO = ("tui-cnn shows what the lesson's CNN computes for one image: each 3x3 convolution makes "
+         "64 feature maps, and each 2x2 max pooling keeps the largest of four pixels.")
+
+
+def _sections():
+    from tui_cnn.ui.app import TuiCnnApp
+    from tui_cnn.ui.screens.explorer import ExplorerScreen
+    from tui_cnn.ui.screens.focus import FocusScreen
+    from tui_cnn.ui.screens.picker import PickerScreen
+    from tui_cnn.ui.widgets.feature_grid import FeatureGrid
+
+    return [
+        ("Explorer", ExplorerScreen.BINDINGS),
+        ("Feature maps (the grid)", FeatureGrid.BINDINGS),
+        ("Focus view (one channel)", FocusScreen.BINDINGS),
+        ("Image picker", PickerScreen.BINDINGS),
+        ("Everywhere", [*TuiCnnApp.BINDINGS, Binding("tab", "", "Next pane"),
+                        Binding("ctrl+p", "", "Command palette"), Binding("escape", "", "Back / close")]),
+    ]
+
+
+def _key_name(binding: Binding) -> str:
+    keys = binding.key_display or binding.key
+    return keys.replace("_", " ").replace("left square bracket", "[").replace("right square bracket", "]")
+
+
+class HelpScreen(ModalScreen[None]):
+    """All keys, grouped by where they work."""
+
+    BINDINGS = [Binding("escape,question_mark,q", "dismiss", "Close")]
+
+    def compose(self) -> ComposeResult:
+        table = Table.grid(padding=(0, 2))
+        table.add_column(style="bold cyan", no_wrap=True)
+        table.add_column()
+        for title, bindings in _sections():
+            table.add_row(Text(title, style="bold underline"), "")
+            seen = set()
+            for binding in bindings:
+                if binding.description in seen:
+                    continue
+                seen.add(binding.description)
+                table.add_row(_key_name(binding), binding.description)
+            table.add_row("", "")
+        with VerticalScroll(id="help"):
+            yield Static(Text(INTRO + "\n"), classes="intro")
+            yield Static(table)
+            yield Static("Escape closes this help.", classes="hint")

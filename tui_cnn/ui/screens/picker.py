@@ -1,0 +1,142 @@
+"""PickerScreen: browse the test images as thumbnails, filter by class or by mistakes, pick one."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from tui_cnn.core.data import CLASS_NAMES
+from tui_cnn.ui.screens.prompt_modal import PromptModal
+from tui_cnn.ui.widgets.feature_grid import FeatureGrid
+
+
+class PickerScreen(Screen[int]):
+    """A grid of half-size thumbnails; Enter shows the chosen image in the explorer."""
+
+    BINDINGS = [
+        *[Binding(str(n), f"filter_class({n})", f"Only {CLASS_NAMES[n]}", show=False) for n in range(10)],
+        Binding("a", "filter_class(-1)", "All classes"),
+        Binding("x", "toggle_mistakes", "Misclassified"),
+        Binding("g", "jump", "Go to number"),
+        Binding("r", "random", "Random"),
+        Binding("escape", "app.pop_screen", "Back"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.class_filter: int | None = None
+        self.mistakes_only = False
+        self.indices = np.arange(0)
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="picker-title")
+        yield FeatureGrid(id="thumbs")
+        yield Static(id="picker-info")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.apply_filter(select=self.app.index)
+        self.query_one(FeatureGrid).focus()
+
+    def apply_filter(self, select: int | None = None) -> None:
+        """Recompute which images are listed and show them, keeping ``select`` under the cursor."""
+        app = self.app
+        labels = app.images.labels
+        keep = np.ones(len(labels), bool)
+        if self.class_filter is not None:
+            keep &= labels == self.class_filter
+        if self.mistakes_only:
+            if app.predictions is None:
+                self.query_one("#picker-info", Static).update("Finding the misclassified images...")
+                app.ensure_predictions()
+                return
+            keep &= app.predictions != labels
+        self.indices = np.flatnonzero(keep)
+        grid = self.query_one(FeatureGrid)
+        if not len(self.indices):
+            grid.display = False
+            self._set_title()
+            self.query_one("#picker-info", Static).update("No images match this filter; press a for all.")
+            return
+        grid.display = True
+        # Half-size thumbnails (2x2 averages) so that many fit on a page.
+        small = app.images.images[self.indices].reshape(-1, 14, 2, 14, 2).mean(axis=(2, 4))
+        grid.show_maps(np.moveaxis(small, 0, 2), ("picker", self.class_filter, self.mistakes_only),
+                       "heatmap", "gray", "map", [self._label(i) for i in self.indices])
+        position = int(np.searchsorted(self.indices, select)) if select is not None else 0
+        grid.selected = min(position, len(self.indices) - 1)
+
+    def _label(self, index: int) -> str:
+        predictions = self.app.predictions
+        wrong = predictions is not None and predictions[index] != self.app.images.labels[index]
+        return f"{index}{'x' if wrong else ''}"
+
+    def _set_title(self, first: int = 0, last: int = -1) -> None:
+        what = "all classes" if self.class_filter is None else CLASS_NAMES[self.class_filter]
+        if self.mistakes_only:
+            what += ", misclassified only"
+        shown = f"showing {first + 1}-{last + 1} of {len(self.indices):,}" if len(self.indices) else "none"
+        self.query_one("#picker-title", Static).update(
+            f"[b]Pick an image[/b] · {self.app.images.source} · {what} · {shown}")
+
+    @on(FeatureGrid.ViewChanged)
+    def _view_changed(self, event: FeatureGrid.ViewChanged) -> None:
+        self._set_title(event.first, event.last)
+        index = int(self.indices[event.selected])
+        label = int(self.app.images.labels[index])
+        text = f"#{index}: {CLASS_NAMES[label]}"
+        if self.app.predictions is not None:
+            predicted = int(self.app.predictions[index])
+            text += f" · model says {CLASS_NAMES[predicted]}" + (" (wrong)" if predicted != label else "")
+        self.query_one("#picker-info", Static).update(text + "   (an x after a number marks a mistake)")
+
+    @on(FeatureGrid.ChannelChosen)
+    def _chosen(self, event: FeatureGrid.ChannelChosen) -> None:
+        self.choose(int(self.indices[event.channel]))
+
+    def choose(self, index: int) -> None:
+        self.app.pop_screen()
+        self.app.show_index(index)
+
+    def on_screen_resume(self) -> None:
+        self.app.ensure_predictions()
+
+    def predictions_ready(self) -> None:
+        """Called by the app when every image's prediction is known."""
+        self.apply_filter(select=self._current())
+
+    def _current(self) -> int | None:
+        if not len(self.indices):
+            return None
+        return int(self.indices[self.query_one(FeatureGrid).selected])
+
+    def action_filter_class(self, label: int) -> None:
+        self.class_filter = None if label < 0 else label
+        self.apply_filter()
+
+    def action_toggle_mistakes(self) -> None:
+        self.mistakes_only = not self.mistakes_only
+        self.apply_filter()
+
+    def action_random(self) -> None:
+        if len(self.indices):
+            self.query_one(FeatureGrid).selected = random.randrange(len(self.indices))
+
+    def action_jump(self) -> None:
+        top = len(self.app.images) - 1
+        self.app.push_screen(PromptModal(f"Go to image number (0-{top}):", "23"), self._jump_to)
+
+    def _jump_to(self, answer: str | None) -> None:
+        if answer is None:
+            return
+        top = len(self.app.images) - 1
+        if not answer.isdigit() or int(answer) > top:
+            self.notify(f"{answer!r} is not an image number from 0 to {top}", severity="error")
+            return
+        self.choose(int(answer))

@@ -1,0 +1,198 @@
+"""FeatureGrid: a page of labelled feature maps that fits the widget, with a channel cursor.
+
+Drawing 64 half-block heatmaps through Rich on every repaint costs tens of milliseconds, so each
+map is rendered once into segments (cached per image, layer, mode, colour map and scale) and each
+page is joined once into strips; ``render_line`` only hands out cached strips.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from rich.style import Style
+from textual.binding import Binding
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.strip import Strip
+from textual.widget import Widget
+
+from tui_cnn import render
+
+GAP = 1
+
+
+class FeatureGrid(Widget, can_focus=True):
+    """All channels of one (H, W, C) layer output (or any stack of images), a page at a time."""
+
+    BINDINGS = [
+        Binding("left,h", "move(-1, 0)", "Move the cursor", show=False, key_display="arrows hjkl"),
+        Binding("right,l", "move(1, 0)", "Move the cursor", show=False),
+        Binding("up,k", "move(0, -1)", "Move the cursor", show=False),
+        Binding("down,j", "move(0, 1)", "Move the cursor", show=False),
+        Binding("pagedown,full_stop", "page(1)", "Next page", key_display="PgDn", show=False),
+        Binding("pageup,comma", "page(-1)", "Prev page", key_display="PgUp", show=False),
+        Binding("home", "jump(0)", "First channel", show=False),
+        Binding("end", "jump(-1)", "Last channel", show=False),
+        Binding("enter", "open", "Open"),
+    ]
+
+    selected: reactive[int] = reactive(0)
+
+    class ViewChanged(Message):
+        """The visible channels or the cursor changed."""
+
+        def __init__(self, grid: FeatureGrid, first: int, last: int, total: int, selected: int) -> None:
+            super().__init__()
+            self.grid = grid
+            self.first, self.last, self.total, self.selected = first, last, total, selected
+
+    class ChannelChosen(Message):
+        """Enter on a channel: open it in the focus view."""
+
+        def __init__(self, channel: int) -> None:
+            super().__init__()
+            self.channel = channel
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._maps: np.ndarray | None = None
+        self._labels: list[str] | None = None
+        self._key: tuple = ()
+        self.mode = "heatmap"
+        self.cmap = "inferno"
+        self.scale = "map"
+        self._cells: dict[tuple, render.Block] = {}
+        self._strips: list[Strip] = []
+        self._strips_key: tuple | None = None
+
+    def show_maps(self, maps: np.ndarray, key: tuple, mode: str, cmap: str, scale: str,
+                  labels: list[str] | None = None) -> None:
+        """Display ``maps`` (H, W, C); ``key`` names them (image, layer) for the render cache.
+
+        Each map is labelled with its channel number unless ``labels`` are given.
+        """
+        self._labels = labels
+        if key != self._key or (mode, cmap, scale) != (self.mode, self.cmap, self.scale):
+            if key != self._key:
+                self._cells.clear()  # another image or layer: old renderings are of no more use
+            self._maps, self._key = maps, key
+            self.mode, self.cmap, self.scale = mode, cmap, scale
+            self._strips_key = None
+        self.selected = min(self.selected, maps.shape[2] - 1)
+        self.refresh()
+        self._announce()
+
+    @property
+    def total(self) -> int:
+        return 0 if self._maps is None else self._maps.shape[2]
+
+    def layout_size(self) -> tuple[int, int]:
+        """Columns and rows of maps that fit in the widget (at least one of each)."""
+        if self._maps is None:
+            return 1, 1
+        cell_w, cell_h = render.map_cell_size(self._maps.shape[:2], self.mode)
+        columns = max(1, (self.size.width + GAP) // (cell_w + GAP))
+        rows = max(1, self.size.height // cell_h)
+        return columns, rows
+
+    @property
+    def per_page(self) -> int:
+        columns, rows = self.layout_size()
+        return columns * rows
+
+    def visible_range(self) -> tuple[int, int]:
+        """First and last channel on the current page (the page holding the cursor)."""
+        per_page = self.per_page
+        first = (self.selected // per_page) * per_page
+        return first, min(first + per_page, self.total) - 1
+
+    def watch_selected(self) -> None:
+        self.refresh()
+        self._announce()
+
+    def on_resize(self) -> None:
+        self._strips_key = None
+        self._announce()
+
+    def _announce(self) -> None:
+        if self._maps is not None and self.size.width:
+            first, last = self.visible_range()
+            self.post_message(self.ViewChanged(self, first, last, self.total, self.selected))
+
+    def action_move(self, dx: int, dy: int) -> None:
+        columns, _ = self.layout_size()
+        target = self.selected + dx + dy * columns
+        if 0 <= target < self.total:
+            self.selected = target
+
+    def action_page(self, direction: int) -> None:
+        per_page = self.per_page
+        first, _ = self.visible_range()
+        target = first + direction * per_page
+        if 0 <= target < self.total:
+            self.selected = target
+
+    def action_jump(self, channel: int) -> None:
+        if self.total:
+            self.selected = channel % self.total
+
+    def action_open(self) -> None:
+        if self.total:
+            self.post_message(self.ChannelChosen(self.selected))
+
+    def _cell(self, channel: int) -> render.Block:
+        key = (channel, self.mode, self.cmap, self.scale)
+        cell = self._cells.get(key)
+        if cell is None:
+            vmin = vmax = None
+            if self.scale == "layer":
+                vmin, vmax = render.value_range(self._maps)
+            values = self._maps[:, :, channel]
+            cell = render.render_map(values, self.mode, self.cmap, vmin, vmax)
+            self._cells[key] = cell
+        return cell
+
+    def _build_strips(self) -> list[Strip]:
+        key = (self._key, self.mode, self.cmap, self.scale, self.size, self.selected, self.visible_range())
+        if key == self._strips_key:
+            return self._strips
+        first, last = self.visible_range()
+        columns, _ = self.layout_size()
+        strips: list[Strip] = []
+        channels = list(range(first, last + 1))
+        for start in range(0, len(channels), columns):
+            row = channels[start : start + columns]
+            cells = [render.labelled(self._cell(ch), self._label(ch), self._label_style(ch)) for ch in row]
+            width = sum(c.width for c in cells) + GAP * (len(cells) - 1)
+            strips.extend(Strip(line, width) for line in render.join_blocks(cells, GAP))
+        self._strips, self._strips_key = strips, key
+        return strips
+
+    def _label(self, channel: int) -> str:
+        return self._labels[channel] if self._labels else f"#{channel}"
+
+    def _label_style(self, channel: int) -> Style:
+        if channel != self.selected:
+            return render.LABEL_STYLE
+        return render.SELECTED_STYLE if self.has_focus else Style(bold=True, underline=True)
+
+    def on_focus(self) -> None:
+        self._strips_key = None
+        self.refresh()
+
+    def on_blur(self) -> None:
+        self._strips_key = None
+        self.refresh()
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        if self._maps is None:
+            return Strip.blank(width, self.rich_style)
+        strips = self._build_strips()
+        if y >= len(strips):
+            return Strip.blank(width, self.rich_style)
+        return strips[y].apply_style(self.rich_style).crop_extend(0, width, self.rich_style)
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return container.height
+

@@ -1,0 +1,36 @@
+"""ImagePanel: the chosen image, its true class and the model's prediction."""
+
+from __future__ import annotations
+
+import numpy as np
+from rich.console import Group
+from rich.text import Text
+from textual.widgets import Static
+
+from tui_cnn import render
+from tui_cnn.core.data import CLASS_NAMES
+from tui_cnn.ui.picture import Picture
+
+
+class ImagePanel(Static):
+    """The input image at full size (28 columns) or half size when space is short."""
+
+    def show(self, picture: Picture, probabilities: np.ndarray, mode: str, compact: bool = False) -> None:
+        image = picture.image.astype(np.float32)
+        if compact:  # 2x2 averages: a 14x14 thumbnail for narrow terminals
+            image = image.reshape(14, 2, 14, 2).mean(axis=(1, 3))
+        if mode == "ascii":
+            # One text row per two pixel rows keeps the picture's shape in the sidebar.
+            rows = image.shape[0] // 2 * 2
+            image = image[:rows].reshape(rows // 2, 2, -1).mean(axis=1)
+            body = render.AsciiMap(image, 0, 255)
+        else:
+            body = render.Heatmap(image, "gray", 0, 255)
+        predicted = int(np.argmax(probabilities))
+        verdict = Text()
+        verdict.append(picture.title, "bold")
+        verdict.append(f"\ntrue: {picture.label_name}")
+        right = picture.label is None or picture.label == predicted
+        verdict.append(f"\nmodel: {CLASS_NAMES[predicted]} {probabilities[predicted]:.0%}",
+                       "green" if right else "bold red")
+        self.update(Group(body, verdict))
