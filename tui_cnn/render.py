@@ -164,11 +164,25 @@ def render_map(values: np.ndarray, mode: str = "heatmap", cmap: str = "inferno",
     raise ValueError(f"unknown mode {mode!r}; choose heatmap or ascii")
 
 
-def map_cell_size(map_shape: tuple[int, int], mode: str, char_width: int = 1) -> tuple[int, int]:
+def ascii_char_width(map_width: int) -> int:
+    """Characters per pixel for ASCII maps in a grid: two (square pixels) unless the map is wide."""
+    return 2 if map_width <= 16 else 1
+
+
+def shrink2(values: np.ndarray) -> np.ndarray:
+    """Half-size a 2-D map by averaging 2x2 blocks (an odd last row or column is repeated)."""
+    values = np.asarray(values, dtype=np.float64)
+    h, w = values.shape
+    padded = np.pad(values, ((0, h % 2), (0, w % 2)), mode="edge")
+    return padded.reshape(padded.shape[0] // 2, 2, padded.shape[1] // 2, 2).mean(axis=(1, 3))
+
+
+def map_cell_size(map_shape: tuple[int, int], mode: str) -> tuple[int, int]:
     """Width and height in cells of one labelled map in a grid (the label takes one row)."""
     h, w = map_shape
-    rows = (h + 1) // 2 if mode == "heatmap" else h
-    return w * (1 if mode == "heatmap" else char_width), rows + 1
+    if mode == "heatmap":
+        return w, (h + 1) // 2 + 1
+    return w * ascii_char_width(w), h + 1
 
 
 @dataclass
@@ -193,8 +207,9 @@ class MapGrid:
         if self.scale == "layer":
             vmin, vmax = value_range(self.maps)
         cells = []
+        char_width = ascii_char_width(self.maps.shape[1])
         for ch in self.channels:
-            body = render_map(self.maps[:, :, ch], self.mode, self.cmap, vmin, vmax)
+            body = render_map(self.maps[:, :, ch], self.mode, self.cmap, vmin, vmax, char_width)
             cells.append(labelled(body, f"#{ch}", SELECTED_STYLE if ch == self.selected else LABEL_STYLE))
         return cells
 
@@ -270,6 +285,23 @@ def bars(values: Sequence[float], labels: Sequence[str], width: int = 40, ascii_
         text.append(_bar(max(value, 0.0) / top, width, ascii_only), "bold green" if i == highlight else "cyan")
         text.append(" " + fmt.format(value) + "\n", style)
     text.rstrip()
+    return text
+
+
+_RISERS = " \u2581\u2582\u2583\u2584\u2585\u2586\u2587\u2588"
+_ASCII_RISERS = " ........#"
+
+
+def column_bars(values: np.ndarray, height: int = 8, ascii_only: bool = False, style: str = "cyan") -> Text:
+    """A vertical bar per value, ``height`` rows tall, scaled to the largest value (negatives as 0)."""
+    values = np.clip(np.nan_to_num(np.asarray(values, dtype=np.float64), nan=0.0, posinf=0.0, neginf=0.0), 0, None)
+    top = values.max(initial=0.0) or 1.0
+    eighths = np.rint(values / top * height * 8).astype(int)
+    risers = _ASCII_RISERS if ascii_only else _RISERS
+    text = Text(style=style)
+    for row in range(height - 1, -1, -1):
+        level = np.clip(eighths - row * 8, 0, 8)
+        text.append("".join(risers[v] for v in level.tolist()) + ("\n" if row else ""))
     return text
 
 

@@ -170,7 +170,7 @@ class TuiCnnApp(App):
 
     def activations(self, picture: Picture) -> Activations:
         """Every layer for ``picture``, cached for the last few images."""
-        key = (picture.title, id(self.weights))
+        key = (picture.key, id(self.weights))
         acts = self._acts.get(key)
         if acts is None:
             acts = activations.compute(self.weights, picture.image)

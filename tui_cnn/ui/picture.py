@@ -19,5 +19,10 @@ class Picture:
     index: int | None = None
 
     @property
+    def key(self) -> tuple[str, int]:
+        """Identifies the picture for caches: two files of the same name can differ."""
+        return self.title, hash(self.image.tobytes())
+
+    @property
     def label_name(self) -> str:
         return "unknown" if self.label is None else CLASS_NAMES[self.label]

@@ -34,6 +34,7 @@ class ExplorerScreen(Screen):
         Binding("m", "toggle_mode", "Heatmap/ASCII"),
         Binding("c", "cycle_cmap", "Colours"),
         Binding("s", "toggle_scale", "Scale"),
+        Binding("z", "toggle_half", "Zoom"),
         Binding("n", "step_image(1)", "Next image", show=False),
         Binding("p", "step_image(-1)", "Prev image", show=False),
         Binding("r", "random_image", "Random image", show=False),
@@ -49,6 +50,7 @@ class ExplorerScreen(Screen):
         self.mode = "heatmap"
         self.cmap = "inferno"
         self.scale = "map"
+        self.half = False
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="body"):
@@ -80,7 +82,8 @@ class ExplorerScreen(Screen):
         grid, vector = self.query_one(FeatureGrid), self.query_one(VectorView)
         grid.display, vector.display = output.is_spatial, not output.is_spatial
         if output.is_spatial:
-            grid.show_maps(output.values, (self.picture.title, output.name), self.mode, self.cmap, self.scale)
+            grid.show_maps(output.values, (self.picture.key, output.name, id(self.app.weights)), self.mode, self.cmap, self.scale,
+                           half=self.half)
         else:
             label = self.picture.label
             vector.show_vector(output.values, output.kind, self.mode, self.cmap, self.acts.predicted, label)
@@ -94,7 +97,7 @@ class ExplorerScreen(Screen):
         look = MODE_NAMES[self.mode]
         if first is not None:
             look += f" {self.cmap}" if self.mode == "heatmap" else ""
-            look += f", {SCALE_NAMES[self.scale]}"
+            look += f", {SCALE_NAMES[self.scale]}" + (", half size" if self.half else "")
         parts.append(look)
         self.query_one("#layer-title", Static).update(" · ".join(parts))
 
@@ -141,6 +144,10 @@ class ExplorerScreen(Screen):
 
     def action_toggle_scale(self) -> None:
         self.scale = "layer" if self.scale == "map" else "map"
+        self.refresh_view()
+
+    def action_toggle_half(self) -> None:
+        self.half = not self.half
         self.refresh_view()
 
     def action_step_image(self, step: int) -> None:

@@ -105,11 +105,13 @@ class FocusScreen(Screen[int]):
                     kernel_table(kernel[:, :, 0]), Text(f"bias {bias:+.4f}")]
         strength = np.abs(kernel).sum(axis=(0, 1))
         top = np.argsort(strength)[::-1][:STRONGEST_INPUTS]
-        tables = Table.grid(padding=(0, 2))
-        for _ in top:
-            tables.add_column()
-        tables.add_row(*[Text(f"from {LAYERS[self.layer_index - 1].name} #{i}\n|w| sum {strength[i]:.2f}") for i in top])
-        tables.add_row(*[kernel_table(kernel[:, :, i]) for i in top])
+        tables = Table.grid(padding=(0, 3))
+        tables.add_column()
+        tables.add_column()
+        source = LAYERS[self.layer_index - 1].name
+        for pair in (top[:2], top[2:]):
+            tables.add_row(*[Text(f"from {source} #{i}, |w| sum {strength[i]:.2f}", "dim") for i in pair])
+            tables.add_row(*[kernel_table(kernel[:, :, i]) for i in pair])
         return [Text(f"Learned kernels: 64 of 3x3, one per input channel; the {STRONGEST_INPUTS} strongest:",
                      "bold"), tables, Text(f"bias {bias:+.4f}")]
 

@@ -65,10 +65,10 @@ class PickerScreen(Screen[int]):
             self.query_one("#picker-info", Static).update("No images match this filter; press a for all.")
             return
         grid.display = True
-        # Half-size thumbnails (2x2 averages) so that many fit on a page.
-        small = app.images.images[self.indices].reshape(-1, 14, 2, 14, 2).mean(axis=(2, 4))
-        grid.show_maps(np.moveaxis(small, 0, 2), ("picker", self.class_filter, self.mistakes_only),
-                       "heatmap", "gray", "map", [self._label(i) for i in self.indices])
+        # Half-size thumbnails so that many fit on a page.
+        stack = np.moveaxis(app.images.images[self.indices], 0, 2)
+        grid.show_maps(stack, ("picker", self.class_filter, self.mistakes_only), "heatmap", "gray", "map",
+                       [self._label(i) for i in self.indices], half=True)
         position = int(np.searchsorted(self.indices, select)) if select is not None else 0
         grid.selected = min(position, len(self.indices) - 1)
 

@@ -61,22 +61,24 @@ class FeatureGrid(Widget, can_focus=True):
         self.mode = "heatmap"
         self.cmap = "inferno"
         self.scale = "map"
+        self.half = False
         self._cells: dict[tuple, render.Block] = {}
         self._strips: list[Strip] = []
         self._strips_key: tuple | None = None
 
     def show_maps(self, maps: np.ndarray, key: tuple, mode: str, cmap: str, scale: str,
-                  labels: list[str] | None = None) -> None:
+                  labels: list[str] | None = None, half: bool = False) -> None:
         """Display ``maps`` (H, W, C); ``key`` names them (image, layer) for the render cache.
 
-        Each map is labelled with its channel number unless ``labels`` are given.
+        Each map is labelled with its channel number unless ``labels`` are given; ``half`` shows
+        maps at half size (2x2 averages) so that four times as many fit.
         """
         self._labels = labels
-        if key != self._key or (mode, cmap, scale) != (self.mode, self.cmap, self.scale):
+        if key != self._key or (mode, cmap, scale, half) != (self.mode, self.cmap, self.scale, self.half):
             if key != self._key:
                 self._cells.clear()  # another image or layer: old renderings are of no more use
             self._maps, self._key = maps, key
-            self.mode, self.cmap, self.scale = mode, cmap, scale
+            self.mode, self.cmap, self.scale, self.half = mode, cmap, scale, half
             self._strips_key = None
         self.selected = min(self.selected, maps.shape[2] - 1)
         self.refresh()
@@ -90,7 +92,7 @@ class FeatureGrid(Widget, can_focus=True):
         """Columns and rows of maps that fit in the widget (at least one of each)."""
         if self._maps is None:
             return 1, 1
-        cell_w, cell_h = render.map_cell_size(self._maps.shape[:2], self.mode)
+        cell_w, cell_h = render.map_cell_size(self._map_shape(), self.mode)
         columns = max(1, (self.size.width + GAP) // (cell_w + GAP))
         rows = max(1, self.size.height // cell_h)
         return columns, rows
@@ -140,20 +142,27 @@ class FeatureGrid(Widget, can_focus=True):
         if self.total:
             self.post_message(self.ChannelChosen(self.selected))
 
+    def _map_shape(self) -> tuple[int, int]:
+        h, w = self._maps.shape[:2]
+        return ((h + 1) // 2, (w + 1) // 2) if self.half else (h, w)
+
     def _cell(self, channel: int) -> render.Block:
-        key = (channel, self.mode, self.cmap, self.scale)
+        key = (channel, self.mode, self.cmap, self.scale, self.half)
         cell = self._cells.get(key)
         if cell is None:
             vmin = vmax = None
             if self.scale == "layer":
                 vmin, vmax = render.value_range(self._maps)
             values = self._maps[:, :, channel]
-            cell = render.render_map(values, self.mode, self.cmap, vmin, vmax)
+            if self.half:
+                values = render.shrink2(values)
+            width = render.ascii_char_width(values.shape[1])
+            cell = render.render_map(values, self.mode, self.cmap, vmin, vmax, width)
             self._cells[key] = cell
         return cell
 
     def _build_strips(self) -> list[Strip]:
-        key = (self._key, self.mode, self.cmap, self.scale, self.size, self.selected, self.visible_range())
+        key = (self._key, self.mode, self.cmap, self.scale, self.half, self.size, self.selected, self.visible_range())
         if key == self._strips_key:
             return self._strips
         first, last = self.visible_range()

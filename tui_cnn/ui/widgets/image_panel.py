@@ -18,7 +18,7 @@ class ImagePanel(Static):
     def show(self, picture: Picture, probabilities: np.ndarray, mode: str, compact: bool = False) -> None:
         image = picture.image.astype(np.float32)
         if compact:  # 2x2 averages: a 14x14 thumbnail for narrow terminals
-            image = image.reshape(14, 2, 14, 2).mean(axis=(1, 3))
+            image = render.shrink2(image)
         if mode == "ascii":
             # One text row per two pixel rows keeps the picture's shape in the sidebar.
             rows = image.shape[0] // 2 * 2

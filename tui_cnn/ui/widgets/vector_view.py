@@ -20,14 +20,22 @@ class VectorView(Static):
         if kind == "output":
             self.update(self._probabilities(values, mode, predicted, label, width))
             return
-        row = 64 if width >= 64 else 32
-        strip = render.vector_strip(values, row, mode, cmap)
         active = int(np.count_nonzero(values > 0))
         top = np.argsort(values)[::-1][:8]
-        summary = Text(f"{values.size} values, {row} per row; {active} above zero "
-                       f"({active / values.size:.0%}); min {values.min():.3g}, max {values.max():.3g}\n")
+        summary = Text(f"{values.size} values; {active} above zero ({active / values.size:.0%}); "
+                       f"min {values.min():.3g}, max {values.max():.3g}\n")
+        if kind == "flatten":
+            # 5x5x64 flattened channels-last: each row of 64 is one pooled pixel's 64 channels.
+            how = Text("each row is one of the 5x5 pooled positions, each column one of the 64 channels\n", "dim")
+            body = Group(how, render.vector_strip(values, 64, mode, cmap))
+        else:
+            per_band = 128 if width >= 130 else 64
+            bands = [render.column_bars(values[i : i + per_band], 6, mode == "ascii")
+                     for i in range(0, values.size, per_band)]
+            body = Group(*[Group(Text(f"units {i * per_band}-{min((i + 1) * per_band, values.size) - 1}", "dim"),
+                                 band, Text("")) for i, band in enumerate(bands)])
         strongest = Text("strongest: " + ", ".join(f"#{i} {values[i]:.2f}" for i in top), "dim")
-        self.update(Group(summary, strip, Text(""), strongest))
+        self.update(Group(summary, body, Text(""), strongest))
 
     def _probabilities(self, values: np.ndarray, mode: str, predicted: int, label: int | None, width: int) -> Group:
         names = [f"{name}{' (true)' if i == label else ''}" for i, name in enumerate(CLASS_NAMES)]

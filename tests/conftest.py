@@ -1,0 +1,218 @@
+"""Shared fixtures for the core, renderer and command-line tests.
+
+Nothing here touches the network or copies Fashion-MNIST into the project: datasets are small
+synthetic IDX files written to temporary folders, the 900-image sample in ``shared/`` is read in
+place, and tests marked ``full_data`` are skipped unless the complete dataset is on this machine.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tui_cnn.core.data import DATA_DIR_ENV, IMAGES_MAGIC, LABELS_MAGIC, SPLIT_FILES
+
+REPO = Path(__file__).resolve().parents[1]
+# shared/ sits beside the project's folder, locally and in CI (see .ci/run).
+SAMPLE_DIR = REPO.parent / "shared" / "data" / "fashion-mnist-sample"
+SAMPLE_IMAGES = SAMPLE_DIR / "sample-images-idx3-ubyte.gz"
+SAMPLE_LABELS = SAMPLE_DIR / "sample-labels-idx1-ubyte.gz"
+
+
+# --- IDX files -----------------------------------------------------------------------------------
+
+
+def write_idx(path: Path, array: np.ndarray, magic: int | None = None, dims: tuple[int, ...] | None = None,
+              compress: bool | None = None) -> Path:
+    """Write ``array`` as an IDX file: gzip-compressed when the name ends in .gz (or ``compress``).
+
+    ``magic`` and ``dims`` override the header, to make files that lie about themselves.
+    """
+    array = np.ascontiguousarray(array, dtype=np.uint8)
+    dims = array.shape if dims is None else dims
+    magic = (0x0800 | len(dims)) if magic is None else magic
+    raw = magic.to_bytes(4, "big") + b"".join(int(d).to_bytes(4, "big") for d in dims) + array.tobytes()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if compress if compress is not None else path.suffix == ".gz":
+        raw = gzip.compress(raw, mtime=0)
+    path.write_bytes(raw)
+    return path
+
+
+def synthetic_images(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` learnable 28x28 uint8 images, light on black: class k is a bright bar placed by k."""
+    rng = np.random.default_rng(seed)
+    labels = (np.arange(n) % 10).astype(np.uint8)
+    rng.shuffle(labels)
+    images = rng.integers(0, 40, size=(n, 28, 28), dtype=np.uint8)
+    for image, label in zip(images, labels):
+        top = 2 + 2 * int(label)
+        image[top : top + 4, 4:24] = rng.integers(180, 256)
+    return images, labels
+
+
+def write_split(folder: Path, split: str, images: np.ndarray, labels: np.ndarray, gz: bool = True) -> None:
+    """Write one split under the official file names."""
+    images_stem, labels_stem = SPLIT_FILES[split]
+    suffix = ".gz" if gz else ""
+    write_idx(folder / (images_stem + suffix), images, IMAGES_MAGIC)
+    write_idx(folder / (labels_stem + suffix), labels, LABELS_MAGIC)
+
+
+def write_official_dir(folder: Path, n_train: int = 120, n_test: int = 40, gz: bool = True) -> Path:
+    """A folder with the four official file names holding small synthetic splits."""
+    write_split(folder, "train", *synthetic_images(n_train, seed=1), gz=gz)
+    write_split(folder, "test", *synthetic_images(n_test, seed=2), gz=gz)
+    return folder
+
+
+@pytest.fixture(name="write_idx")
+def write_idx_fixture() -> Callable[..., Path]:
+    return write_idx
+
+
+@pytest.fixture(scope="session")
+def official_dir(tmp_path_factory) -> Path:
+    """Read-only synthetic dataset under the four official names (120 train, 40 test images)."""
+    return write_official_dir(tmp_path_factory.mktemp("official"))
+
+
+@pytest.fixture(scope="session")
+def sample_dir() -> Path:
+    if not (SAMPLE_IMAGES.is_file() and SAMPLE_LABELS.is_file()):
+        pytest.skip(f"the Fashion-MNIST sample is not in {SAMPLE_DIR}")
+    return SAMPLE_DIR
+
+
+@pytest.fixture(scope="session")
+def sample_as_test_dir(sample_dir, tmp_path_factory) -> Path:
+    """The 900 sample images as the test split: symlinks under the official names, nothing copied."""
+    folder = tmp_path_factory.mktemp("sample-as-test")
+    images_stem, labels_stem = SPLIT_FILES["test"]
+    (folder / f"{images_stem}.gz").symlink_to(SAMPLE_IMAGES)
+    (folder / f"{labels_stem}.gz").symlink_to(SAMPLE_LABELS)
+    return folder
+
+
+# --- the complete dataset: tests marked full_data skip without it --------------------------------
+
+
+def _has_split_files(folder: Path) -> bool:
+    stems = [stem for pair in SPLIT_FILES.values() for stem in pair]
+    return all((folder / f"{stem}.gz").is_file() or (folder / stem).is_file() for stem in stems)
+
+
+def find_full_data() -> Path | None:
+    """The complete Fashion-MNIST: ``TUI_CNN_DATA_DIR``, else the Keras cache; None when absent."""
+    chosen = os.environ.get(DATA_DIR_ENV)
+    candidates = [Path(chosen).expanduser()] if chosen else []
+    candidates.append(Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")) / "datasets" / "fashion-mnist")
+    for folder in candidates:
+        if folder.is_dir() and _has_split_files(folder):
+            return folder
+    return None
+
+
+def pytest_collection_modifyitems(config, items):
+    if find_full_data() is not None:
+        return
+    skip = pytest.mark.skip(reason=f"complete Fashion-MNIST not found (set {DATA_DIR_ENV})")
+    for item in items:
+        if item.get_closest_marker("full_data"):
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def full_data_dir() -> Path:
+    folder = find_full_data()
+    if folder is None:
+        pytest.skip(f"complete Fashion-MNIST not found (set {DATA_DIR_ENV})")
+    return folder
+
+
+# --- data sets and models that are not touched by the tests that use them --------------------------
+
+
+@pytest.fixture
+def isolated_env(monkeypatch, tmp_path_factory):
+    """Hide CI's TUI_CNN_DATA_DIR, the user's Keras cache and the user's trained model.
+
+    Not autouse, so that tests/ui decides for itself; modules here use it through ``pytestmark``.
+    """
+    monkeypatch.delenv(DATA_DIR_ENV, raising=False)
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path_factory.getbasetemp() / "empty-keras-home"))
+    monkeypatch.setenv("TUI_CNN_HOME", str(tmp_path_factory.getbasetemp() / "empty-tui-cnn-home"))
+
+
+def random_weights(seed: int = 0):
+    """Weights of the lesson's shapes, drawn from a seeded generator; no TensorFlow needed."""
+    from tui_cnn.core.model import Weights
+
+    rng = np.random.default_rng(seed)
+    scales = {"conv1": 0.4, "conv2": 0.06, "dense": 0.04, "output": 0.15}
+    pairs = {
+        layer: (rng.normal(0, scales[layer], kernel_shape).astype(np.float32),
+                rng.normal(0, 0.1, bias_shape).astype(np.float32))
+        for layer, (kernel_shape, bias_shape) in Weights.EXPECTED.items()
+    }
+    return Weights.from_pairs(pairs, f"random_weights({seed})")
+
+
+@pytest.fixture(scope="session")
+def keras_model():
+    """The lesson's model in Keras, seeded, with random (not zero) biases so they are tested too.
+
+    Shared by every test in the session: do not train or change it.
+    """
+    from tui_cnn.core.model import build_model
+
+    model = build_model(seed=1234)
+    rng = np.random.default_rng(1234)
+    for layer in model.layers:
+        params = layer.get_weights()
+        if params:
+            kernel, bias = params
+            layer.set_weights([kernel, rng.normal(0, 0.1, bias.shape).astype(np.float32)])
+    return model
+
+
+@pytest.fixture(scope="session")
+def keras_model_file(keras_model, tmp_path_factory) -> Path:
+    from tui_cnn.core.model import save_model_atomic
+
+    return save_model_atomic(keras_model, tmp_path_factory.mktemp("model") / "seeded.keras")
+
+
+# --- the console script ------------------------------------------------------------------------------
+
+
+def console_script() -> str:
+    beside = Path(sys.executable).with_name("tui-cnn")
+    found = str(beside) if beside.is_file() else shutil.which("tui-cnn")
+    if not found:
+        pytest.skip("the tui-cnn console script is not installed (pip install -e .)")
+    return found
+
+
+@pytest.fixture
+def run_cli(tmp_path) -> Callable[..., subprocess.CompletedProcess]:
+    """Run ``tui-cnn ARGS`` in a subprocess, with no dataset, model or Keras cache from the user."""
+
+    def run(*args: str, env: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
+        full_env = {k: v for k, v in os.environ.items() if k not in (DATA_DIR_ENV, "FORCE_COLOR")}
+        full_env.update({"TUI_CNN_HOME": str(tmp_path / "tui-cnn-home"), "KERAS_HOME": str(tmp_path / "keras-home"),
+                         "COLUMNS": "80", "LINES": "40"})
+        full_env.update(env or {})
+        return subprocess.run([console_script(), *map(str, args)], capture_output=True, text=True,
+                              env=full_env, timeout=timeout, stdin=subprocess.DEVNULL)
+
+    return run
