@@ -7,7 +7,6 @@ place, and tests marked ``full_data`` are skipped unless the complete dataset is
 
 from __future__ import annotations
 
-import gzip
 import os
 import shutil
 import subprocess
@@ -18,61 +17,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tui_cnn.core.data import DATA_DIR_ENV, IMAGES_MAGIC, LABELS_MAGIC, SPLIT_FILES
-
-REPO = Path(__file__).resolve().parents[1]
-# shared/ sits beside the project's folder, locally and in CI (see .ci/run).
-SAMPLE_DIR = REPO.parent / "shared" / "data" / "fashion-mnist-sample"
-SAMPLE_IMAGES = SAMPLE_DIR / "sample-images-idx3-ubyte.gz"
-SAMPLE_LABELS = SAMPLE_DIR / "sample-labels-idx1-ubyte.gz"
-
-
-# --- IDX files -----------------------------------------------------------------------------------
-
-
-def write_idx(path: Path, array: np.ndarray, magic: int | None = None, dims: tuple[int, ...] | None = None,
-              compress: bool | None = None) -> Path:
-    """Write ``array`` as an IDX file: gzip-compressed when the name ends in .gz (or ``compress``).
-
-    ``magic`` and ``dims`` override the header, to make files that lie about themselves.
-    """
-    array = np.ascontiguousarray(array, dtype=np.uint8)
-    dims = array.shape if dims is None else dims
-    magic = (0x0800 | len(dims)) if magic is None else magic
-    raw = magic.to_bytes(4, "big") + b"".join(int(d).to_bytes(4, "big") for d in dims) + array.tobytes()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if compress if compress is not None else path.suffix == ".gz":
-        raw = gzip.compress(raw, mtime=0)
-    path.write_bytes(raw)
-    return path
-
-
-def synthetic_images(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """``n`` learnable 28x28 uint8 images, light on black: class k is a bright bar placed by k."""
-    rng = np.random.default_rng(seed)
-    labels = (np.arange(n) % 10).astype(np.uint8)
-    rng.shuffle(labels)
-    images = rng.integers(0, 40, size=(n, 28, 28), dtype=np.uint8)
-    for image, label in zip(images, labels):
-        top = 2 + 2 * int(label)
-        image[top : top + 4, 4:24] = rng.integers(180, 256)
-    return images, labels
-
-
-def write_split(folder: Path, split: str, images: np.ndarray, labels: np.ndarray, gz: bool = True) -> None:
-    """Write one split under the official file names."""
-    images_stem, labels_stem = SPLIT_FILES[split]
-    suffix = ".gz" if gz else ""
-    write_idx(folder / (images_stem + suffix), images, IMAGES_MAGIC)
-    write_idx(folder / (labels_stem + suffix), labels, LABELS_MAGIC)
-
-
-def write_official_dir(folder: Path, n_train: int = 120, n_test: int = 40, gz: bool = True) -> Path:
-    """A folder with the four official file names holding small synthetic splits."""
-    write_split(folder, "train", *synthetic_images(n_train, seed=1), gz=gz)
-    write_split(folder, "test", *synthetic_images(n_test, seed=2), gz=gz)
-    return folder
+from core_helpers import SAMPLE_DIR, SAMPLE_IMAGES, SAMPLE_LABELS, find_full_data, write_idx, write_official_dir
+from tui_cnn.core.data import DATA_DIR_ENV, SPLIT_FILES
 
 
 @pytest.fixture(name="write_idx")
@@ -106,22 +52,6 @@ def sample_as_test_dir(sample_dir, tmp_path_factory) -> Path:
 # --- the complete dataset: tests marked full_data skip without it --------------------------------
 
 
-def _has_split_files(folder: Path) -> bool:
-    stems = [stem for pair in SPLIT_FILES.values() for stem in pair]
-    return all((folder / f"{stem}.gz").is_file() or (folder / stem).is_file() for stem in stems)
-
-
-def find_full_data() -> Path | None:
-    """The complete Fashion-MNIST: ``TUI_CNN_DATA_DIR``, else the Keras cache; None when absent."""
-    chosen = os.environ.get(DATA_DIR_ENV)
-    candidates = [Path(chosen).expanduser()] if chosen else []
-    candidates.append(Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")) / "datasets" / "fashion-mnist")
-    for folder in candidates:
-        if folder.is_dir() and _has_split_files(folder):
-            return folder
-    return None
-
-
 def pytest_collection_modifyitems(config, items):
     if find_full_data() is not None:
         return
@@ -151,20 +81,6 @@ def isolated_env(monkeypatch, tmp_path_factory):
     monkeypatch.delenv(DATA_DIR_ENV, raising=False)
     monkeypatch.setenv("KERAS_HOME", str(tmp_path_factory.getbasetemp() / "empty-keras-home"))
     monkeypatch.setenv("TUI_CNN_HOME", str(tmp_path_factory.getbasetemp() / "empty-tui-cnn-home"))
-
-
-def random_weights(seed: int = 0):
-    """Weights of the lesson's shapes, drawn from a seeded generator; no TensorFlow needed."""
-    from tui_cnn.core.model import Weights
-
-    rng = np.random.default_rng(seed)
-    scales = {"conv1": 0.4, "conv2": 0.06, "dense": 0.04, "output": 0.15}
-    pairs = {
-        layer: (rng.normal(0, scales[layer], kernel_shape).astype(np.float32),
-                rng.normal(0, 0.1, bias_shape).astype(np.float32))
-        for layer, (kernel_shape, bias_shape) in Weights.EXPECTED.items()
-    }
-    return Weights.from_pairs(pairs, f"random_weights({seed})")
 
 
 @pytest.fixture(scope="session")

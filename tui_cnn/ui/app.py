@@ -22,6 +22,7 @@ from textual.screen import Screen
 from tui_cnn.core import activations, data, paths
 from tui_cnn.core.activations import Activations
 from tui_cnn.core.model import ModelFileError, Weights, read_weights
+from tui_cnn.core.samples import SOURCE as SAMPLES_SOURCE
 from tui_cnn.ui.picture import Picture
 from tui_cnn.ui.screens.explorer import ExplorerScreen
 
@@ -97,15 +98,15 @@ class TuiCnnApp(App):
         """Read the model and the test images; fall back to the shipped model and drawn samples."""
         problems: list[str] = []
         weights, label = self._load_weights(problems)
-        images = None
         try:
             images = data.load_split("test", self.data_dir, download=False)
         except data.DataError as exc:
-            problems.append(str(exc))
-        if images is None:
             images = self._samples(problems)
+            if images is not None:
+                problems.append(f"{exc}. Meanwhile, here are {len(images)} drawn samples.")
         self.post_message(self.Loaded(weights, label, images, problems))
-        if images.source == SAMPLES_SOURCE and self.download and data.resolve_data_dir(self.data_dir) is None:
+        fell_back = images is not None and images.source == SAMPLES_SOURCE
+        if fell_back and self.download and data.resolve_data_dir(self.data_dir) is None:
             self._download()
 
     def _load_weights(self, problems: list[str]) -> tuple[Weights | None, str]:
@@ -146,9 +147,6 @@ class TuiCnnApp(App):
         if self.weights is None:
             self.notify("No usable model: pass --model FILE or reinstall tui-cnn", severity="error", timeout=30)
             return
-        if self.images is not None and self.images.source == SAMPLES_SOURCE:
-            self.notify(f"No Fashion-MNIST found: showing {len(self.images)} drawn samples. {data.HOW_TO_GET}.",
-                        timeout=15)
         self.show_index(min(self.index, len(self.images) - 1) if self.images else 0)
 
     @on(DatasetArrived)
@@ -273,9 +271,6 @@ class TuiCnnApp(App):
             self.push_screen(TooSmallScreen(MIN_SIZE))
         elif not small and showing:
             self.pop_screen()
-
-
-SAMPLES_SOURCE = "built-in samples"
 
 
 def _model_label(path: Path) -> str:

@@ -51,6 +51,7 @@ class ExplorerScreen(Screen):
         self.cmap = "inferno"
         self.scale = "map"
         self.half = False
+        self.mounted = False
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="body"):
@@ -64,8 +65,10 @@ class ExplorerScreen(Screen):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        self.query_one(LayerList).highlighted = 0
+        self.query_one(LayerList).highlighted = self.layer_index
         self.query_one(FeatureGrid).focus()
+        self.mounted = True
+        self.refresh_view()  # a picture may have arrived before the widgets existed
 
     def show_picture(self, picture: Picture) -> None:
         """Compute every layer for ``picture`` (well under a millisecond) and redraw."""
@@ -74,7 +77,7 @@ class ExplorerScreen(Screen):
         self.refresh_view()
 
     def refresh_view(self) -> None:
-        if self.acts is None or self.picture is None:
+        if self.acts is None or self.picture is None or not self.mounted:
             return
         compact = self.size.width < 110
         self.query_one(ImagePanel).show(self.picture, self.acts.probabilities, self.mode, compact)

@@ -45,6 +45,7 @@ class FocusScreen(Screen[int]):
 
     def on_mount(self) -> None:
         self.redraw()
+        self.call_after_refresh(self.redraw)  # the enlargement depends on the laid-out size
 
     def on_resize(self) -> None:
         self.redraw()

@@ -1,0 +1,204 @@
+"""The tui-cnn console script, run as a user runs it: output, exit codes and one-line errors.
+
+Most commands here need no TensorFlow and take a fraction of a second; the few that do (train,
+evaluate) are kept to a handful.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from core_helpers import write_official_dir
+from tui_cnn.core.data import CLASS_NAMES
+
+SHAPES = ["26x26x64", "13x13x64", "11x11x64", "5x5x64", "1600", "128", "10"]
+LABEL = re.compile(r"#\d+")
+
+
+def _label_rows(lines: list[str]) -> list[list[str]]:
+    rows = [line.split() for line in lines]
+    return [words for words in rows if words and all(LABEL.fullmatch(w) for w in words)]
+
+
+def _one_line_error(result) -> str:
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("tui-cnn: error: "), lines[0]
+    assert "Traceback" not in result.stderr
+    return lines[0]
+
+
+# --- commands that work ----------------------------------------------------------------------------
+
+
+def test_summary_prints_the_lessons_shapes_and_parameters(run_cli):
+    result = run_cli("summary")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    for shape in SHAPES:
+        assert re.search(rf"(?<![\dx]){shape}(?![\dx])", out), shape
+    assert "243,786" in out
+    for params in ("640", "36,928", "204,928", "1,290"):
+        assert params in out
+    assert out.index("26x26x64") < out.index("13x13x64") < out.index("11x11x64") < out.index("5x5x64")
+    assert result.stderr == ""
+
+
+def test_show_pool1_as_ascii_prints_64_labelled_13_row_maps(run_cli, official_dir):
+    by_name = run_cli("show", "--index", "0", "--layer", "pool1", "--mode", "ascii", "--data-dir", official_dir)
+    assert by_name.returncode == 0, by_name.stderr
+    lines = by_name.stdout.splitlines()
+    assert "13x13x64" in lines[1] and "channels 0-63 of 64" in lines[1]
+    grid = lines[2:]
+    label_rows = _label_rows(grid)
+    assert [w for row in label_rows for w in row] == [f"#{ch}" for ch in range(64)]
+    label_at = [i for i, line in enumerate(grid) if line.split() in label_rows]
+    assert label_at == list(range(0, len(grid), 14)), "each row of maps is a label line and 13 map lines"
+    assert len(grid) == 14 * len(label_rows)
+    assert "\x1b" not in by_name.stdout and by_name.stdout.isascii()
+
+    by_number = run_cli("show", "--layer", "2", "--mode", "ascii", "--data-dir", official_dir)
+    assert by_number.returncode == 0 and by_number.stdout == by_name.stdout
+
+
+def test_show_on_the_real_sample_images(run_cli, sample_as_test_dir):
+    result = run_cli("show", "--index", "5", "--layer", "conv1", "--channels", "0-3", "--mode", "ascii",
+                     "--data-dir", sample_as_test_dir)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("test image 5 (")
+    grid = result.stdout.splitlines()[2:]
+    assert _label_rows(grid)[0] == ["#0", "#1", "#2"] and len(grid) % 27 == 0
+    assert any(set(line) - set(" #0123456789") for line in grid), "every map is blank"
+
+
+def test_show_heatmap_through_a_pipe_falls_back_to_plain_ascii(run_cli, official_dir):
+    result = run_cli("show", "--layer", "pool2", "--channels", "0-1", "--data-dir", official_dir)
+    assert result.returncode == 0, result.stderr
+    assert "\x1b" not in result.stdout and "\u2580" not in result.stdout
+    assert len(result.stdout.splitlines()) == 2 + 1 + 5
+
+
+def test_show_heatmap_in_colour_when_asked(run_cli, official_dir):
+    result = run_cli("show", "--layer", "pool2", "--channels", "0-1", "--color", "always", "--data-dir", official_dir,
+                     env={"COLORTERM": "truecolor"})
+    assert result.returncode == 0, result.stderr
+    assert "\u2580" in result.stdout and "\x1b[" in result.stdout
+    assert len(result.stdout.splitlines()) == 2 + 1 + 3  # 5 pixel rows in 3 text rows
+
+
+def test_show_output_layer_and_vector_layers(run_cli, official_dir):
+    output = run_cli("show", "--layer", "output", "--mode", "ascii", "--data-dir", official_dir)
+    assert output.returncode == 0, output.stderr
+    for name in CLASS_NAMES:
+        assert name in output.stdout
+    assert "%" in output.stdout and output.stdout.isascii()
+    flatten = run_cli("show", "--layer", "flatten", "--mode", "ascii", "--data-dir", official_dir)
+    assert flatten.returncode == 0 and "output 1600" in flatten.stdout
+    assert len(flatten.stdout.splitlines()) == 2 + 1600 // 64
+
+
+def test_show_own_image(run_cli, tmp_path):
+    pixels = np.full((60, 40, 3), 230, np.uint8)
+    pixels[5:55, 12:28] = (40, 40, 160)
+    Image.fromarray(pixels).save(tmp_path / "shoe.png")
+    result = run_cli("show", "--image", tmp_path / "shoe.png", "--layer", "conv2", "--channels", "7",
+                     "--mode", "ascii")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"{tmp_path / 'shoe.png'}: predicted ")
+    assert _label_rows(result.stdout.splitlines()) == [["#7"]]
+
+
+def test_help(run_cli):
+    result = run_cli("--help")
+    assert result.returncode == 0
+    for command in ("train", "evaluate", "summary", "show"):
+        assert command in result.stdout
+
+
+# --- bad input: one line on stderr, exit code 2 ------------------------------------------------------------
+
+
+@pytest.fixture
+def broken_data_dir(tmp_path):
+    folder = write_official_dir(tmp_path / "broken", n_train=10, n_test=10)
+    path = folder / "t10k-images-idx3-ubyte.gz"
+    path.write_bytes(path.read_bytes()[:-30])
+    return folder
+
+
+@pytest.fixture
+def bad_files(tmp_path):
+    (tmp_path / "corrupt.keras").write_bytes(b"PK\x03\x04 not really a zip")
+    (tmp_path / "notes.png").write_text("not an image\n")
+    return tmp_path
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["show", "--data-dir", "{tmp}/no-such-folder"], "no-such-folder: data folder not found"),
+    (["show", "--data-dir", "{broken}"], "t10k-images-idx3-ubyte.gz"),
+    (["summary", "--model", "{tmp}/missing.keras"], "model file not found"),
+    (["summary", "--model", "{tmp}/corrupt.keras"], "corrupt.keras: not a readable .keras model file"),
+    (["show", "--model", "{tmp}/corrupt.keras", "--data-dir", "{data}"], "corrupt.keras"),
+    (["evaluate", "--model", "{tmp}/corrupt.keras", "--data-dir", "{data}"], "corrupt.keras"),
+    (["show", "--image", "{tmp}/notes.png"], "notes.png: not a readable image"),
+    (["show", "--image", "{tmp}/missing.png"], "missing.png: no such file"),
+    (["show", "--layer", "pool9", "--data-dir", "{data}"], "unknown layer 'pool9'"),
+    (["show", "--layer", "8", "--data-dir", "{data}"], "unknown layer '8'"),
+    (["show", "--channels", "60-70", "--data-dir", "{data}"], "must lie within 0-63"),
+    (["show", "--layer", "pool2", "--channels", "9-3", "--data-dir", "{data}"], "must lie within 0-63"),
+    (["show", "--channels", "a-b", "--data-dir", "{data}"], "use a number, a range"),
+    (["show", "--index", "40", "--data-dir", "{data}"], "test image 40 does not exist; choose 0 to 39"),
+    (["show", "--index", "-1", "--data-dir", "{data}"], "test image -1 does not exist"),
+    (["show", "--cmap", "jet", "--data-dir", "{data}"], "unknown colour map 'jet'"),
+    (["train", "--data-dir", "{tmp}/no-such-folder"], "data folder not found"),
+    (["evaluate", "--data-dir", "{broken}"], "t10k-images-idx3-ubyte.gz"),
+], ids=lambda v: v if isinstance(v, str) else " ".join(v)[:40])
+def test_bad_input_is_one_line_and_exit_code_2(run_cli, bad_files, broken_data_dir, official_dir, args, needle):
+    fill = {"tmp": bad_files, "broken": broken_data_dir, "data": official_dir}
+    result = run_cli(*[arg.format(**fill) for arg in args])
+    line = _one_line_error(result)
+    assert needle.format(**fill) in line
+    assert result.stdout == ""
+
+
+def test_data_dir_from_the_environment(run_cli, tmp_path):
+    result = run_cli("show", env={"TUI_CNN_DATA_DIR": str(tmp_path / "gone")})
+    assert "gone: data folder not found" in _one_line_error(result)
+
+
+# --- commands that run TensorFlow --------------------------------------------------------------------------
+
+
+def test_train_then_evaluate_a_tiny_model(run_cli, tmp_path):
+    data_dir = write_official_dir(tmp_path / "data", n_train=96, n_test=30)
+    model = tmp_path / "out" / "tiny.keras"
+    trained = run_cli("train", "--data-dir", data_dir, "--epochs", "1", "--limit", "64", "--batch-size", "32",
+                      "--output", model)
+    assert trained.returncode == 0, trained.stderr
+    assert "Training on 64 images" in trained.stderr
+    assert "finished: 1 epoch(s) complete" in trained.stderr
+    assert [p.name for p in model.parent.iterdir()] == ["tiny.keras"]
+
+    evaluated = run_cli("evaluate", "--data-dir", data_dir, "--model", model)
+    assert evaluated.returncode == 0, evaluated.stderr
+    match = re.search(r"test accuracy: (\d\.\d{4}) \((\d+) of 30\)", evaluated.stdout)
+    assert match, evaluated.stdout
+    assert 0.0 <= float(match.group(1)) <= 1.0
+    assert int(match.group(2)) == round(float(match.group(1)) * 30)
+
+
+@pytest.mark.full_data
+@pytest.mark.slow
+def test_shipped_model_scores_at_least_90_percent(run_cli, full_data_dir):
+    result = run_cli("evaluate", "--data-dir", full_data_dir)
+    assert result.returncode == 0, result.stderr
+    match = re.search(r"test accuracy: (\d\.\d{4}) \(([\d,]+) of 10,000\)", result.stdout)
+    assert match, result.stdout
+    assert float(match.group(1)) >= 0.90
+    for label, name in enumerate(CLASS_NAMES):
+        assert f"{label} {name}" in result.stdout

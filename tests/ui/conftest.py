@@ -1,0 +1,47 @@
+"""An app factory for the UI tests: the shipped model and fixed images, so every run looks the same.
+
+The drawn samples in ``assets/samples`` need no dataset at all; journeys that need the real test
+set (image 23, class filters over 1,000 images) use it and are marked ``full_data``.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from tui_cnn.core import data
+from tui_cnn.core.model import read_weights
+from tui_cnn.core.paths import SHIPPED_MODEL
+from tui_cnn.core.samples import load_samples
+from tui_cnn.ui.app import TuiCnnApp
+
+
+@pytest.fixture(scope="session")
+def shipped_weights():
+    return read_weights(SHIPPED_MODEL)
+
+
+@pytest.fixture(scope="session")
+def samples():
+    return load_samples()
+
+
+@pytest.fixture(scope="session")
+def test_split():
+    folder = os.environ.get(data.DATA_DIR_ENV)
+    if not folder or not os.path.isdir(folder):
+        pytest.skip("needs the full Fashion-MNIST test set (set TUI_CNN_DATA_DIR)")
+    return data.load_split("test", folder)
+
+
+@pytest.fixture
+def make_app(shipped_weights, samples, monkeypatch, tmp_path):
+    """Build the app with the shipped model and the drawn samples (or another image set)."""
+    monkeypatch.setenv("TUI_CNN_HOME", str(tmp_path / "home"))  # never read the developer's own models
+
+    def factory(images=None, start_index=0):
+        return TuiCnnApp(weights=shipped_weights, images=images if images is not None else samples,
+                         model_label="shipped", download=False, start_index=start_index)
+
+    return factory
