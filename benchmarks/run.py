@@ -8,9 +8,14 @@ Run from the project root, with the full Fashion-MNIST folder::
     .venv/bin/python benchmarks/run.py --limit 5000                         # quick run on 5,000 images
     .venv/bin/python benchmarks/run.py --list                               # the figure names
 
+The data comes from ``--data-dir``, else ``TUI_CNN_DATA_DIR``, else Keras' cache; the benchmark never
+downloads. The model is always the shipped ``assets/fashion_cnn.keras``.
+
 The whole run takes a minute or two on 2 CPU cores; nearly all of it is the two training epochs.
 Speed depends on the machine, so a figure means most next to a baseline measured in the same run:
-read the ratios. Timing is deliberately kept out of the test suite (see DEVELOPERS.md).
+read the ratios. Run it on an otherwise idle machine: each training figure is a single epoch, and
+anything else using the CPU (a test run, an open app) can move it by a factor of two. Timing is
+deliberately kept out of the test suite (see DEVELOPERS.md).
 
 The figures
 -----------
@@ -145,8 +150,9 @@ def median_ms(function: Callable[[], Any], runs: int, warmup: int) -> float:
 class Bench:
     """What the figures share in one run: options, lazily loaded inputs, and the figures measured so far."""
 
-    def __init__(self, limit: int | None = None, runs: int | None = None) -> None:
+    def __init__(self, limit: int | None = None, runs: int | None = None, data_dir: str | None = None) -> None:
         self.limit = limit
+        self.data_dir = data_dir  # None: $TUI_CNN_DATA_DIR, else Keras' cache (never a download)
         self.runs = runs  # overrides each per-image figure's own number of timed runs
         self._figures: dict[str, Figure] = {}
         self._training_warmed_up = False
@@ -169,7 +175,7 @@ class Bench:
     @cached_property
     def test_image(self) -> np.ndarray:
         """Test image 0 as (28, 28) uint8, as the explorer holds it."""
-        return load_split("test", download=False).images[TEST_IMAGE_INDEX]
+        return load_split("test", self.data_dir, download=False).images[TEST_IMAGE_INDEX]
 
     @cached_property
     def keras_model(self) -> Any:
@@ -178,7 +184,7 @@ class Bench:
     @cached_property
     def train_split(self) -> Split:
         """The training set, or its first ``limit`` images."""
-        full = load_split("train", download=False)
+        full = load_split("train", self.data_dir, download=False)
         if self.limit is None or self.limit >= len(full):
             return full
         return Split(full.images[: self.limit], full.labels[: self.limit], full.source)
@@ -303,10 +309,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="benchmarks/run.py",
         description="Print tui-cnn's speed figures, one 'name: value unit' line each. "
-        "Reads Fashion-MNIST from $TUI_CNN_DATA_DIR (or Keras' cache).",
+        "See the module docstring for what each figure measures.",
     )
     parser.add_argument("--only", action="append", metavar="NAME",
                         help="run only this figure; repeat it or give several separated by commas")
+    parser.add_argument("--data-dir", metavar="DIR",
+                        help="folder with the four Fashion-MNIST IDX files (default: $TUI_CNN_DATA_DIR, else Keras' cache)")
     parser.add_argument("--limit", type=_positive, metavar="N",
                         help="train on only the first N training images (a quick run; the lines say so)")
     parser.add_argument("--runs", type=_positive, metavar="N",
@@ -335,7 +343,7 @@ def main(argv: list[str] | None = None) -> int:
         print("\n".join(FIGURES))
         return 0
     names = selected_figures(parser, args.only)
-    bench = Bench(limit=args.limit, runs=args.runs)
+    bench = Bench(limit=args.limit, runs=args.runs, data_dir=args.data_dir)
     try:
         for name in names:
             print(bench.get(name).line(), flush=True)

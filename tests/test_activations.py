@@ -13,6 +13,9 @@ from tui_cnn.core.model import LAYER_NAMES, LAYERS, read_weights
 
 TOL = 1e-5
 
+# Keras 3 with numpy 2 warns inside its own get_weights(); nothing tui-cnn can change.
+pytestmark = pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")
+
 
 def _images():
     rng = np.random.default_rng(5)
@@ -91,6 +94,7 @@ def test_compute_matches_keras_per_layer(keras_model, keras_model_file, image_na
     np.testing.assert_allclose(acts.probabilities, predicted, rtol=0, atol=TOL)
 
 
+@pytest.mark.filterwarnings("ignore:Skipping variable loading for optimizer")  # never trained: no optimizer state
 def test_compute_matches_the_loaded_keras_model(keras_model_file):
     from tui_cnn.core.model import load_keras_model
 

@@ -21,6 +21,7 @@ from tui_cnn.core.model import (
 )
 from tui_cnn.core.paths import SHIPPED_MODEL
 
+# Keras 3 with numpy 2 warns inside its own get_weights(); nothing tui-cnn can change.
 pytestmark = pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")
 
 

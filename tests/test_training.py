@@ -17,6 +17,9 @@ from tui_cnn.core.training import BatchEvent, DoneEvent, EpochEvent, TrainConfig
 N_TRAIN, BATCH = 250, 64  # four batches, the last one short (58 images)
 STEPS = 4
 
+# Keras 3 with numpy 2 warns inside its own get_weights(); nothing tui-cnn can change.
+pytestmark = pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")
+
 
 @pytest.fixture(scope="module")
 def splits() -> tuple[Split, Split]:

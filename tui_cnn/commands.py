@@ -130,6 +130,8 @@ def show(args: argparse.Namespace) -> int:
     spec = LAYERS[layer_index(args.layer)]
     if args.cmap not in render.CMAP_NAMES:
         raise ValueError(f"unknown colour map {args.cmap!r}; choose one of {', '.join(render.CMAP_NAMES)}")
+    # Checked before anything is printed, so that a bad range ends in the error line alone.
+    channels = parse_channels(args.channels, spec.output_shape[2]) if len(spec.output_shape) == 3 else None
     weights = read_weights(_model_path(args))
     if args.image:
         image, origin = load_image_file(args.image), str(args.image)
@@ -152,7 +154,6 @@ def show(args: argparse.Namespace) -> int:
                   f"({acts.probabilities[prediction]:.1%})")
     shape = "x".join(str(d) for d in output.shape)
     if output.is_spatial:
-        channels = parse_channels(args.channels, output.shape[2])
         console.print(f"layer {spec.name}: {spec.title}, output {shape}, "
                       f"channels {channels[0]}-{channels[-1]} of {output.shape[2]}")
         console.print(render.MapGrid(output.values, channels, mode, args.cmap, args.scale))

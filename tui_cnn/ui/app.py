@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.message import Message
@@ -259,8 +259,11 @@ class TuiCnnApp(App):
 
     # -- terminal size -----------------------------------------------------------------------
 
-    def on_resize(self) -> None:
-        self.check_size()
+    async def on_event(self, event: events.Event) -> None:
+        await super().on_event(event)
+        # The app stops Resize before any handler of ours sees it, so watch for it here.
+        if isinstance(event, events.Resize):
+            self.call_after_refresh(self.check_size)
 
     def check_size(self) -> None:
         from tui_cnn.ui.screens.too_small import TooSmallScreen

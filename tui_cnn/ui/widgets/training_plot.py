@@ -1,0 +1,75 @@
+"""TrainingPlot: one training metric as it evolves, drawn with textual-plot's PlotWidget.
+
+The x axis counts epochs, so a run of five epochs fills the same width however many batches an
+epoch has. Each batch is a faint dot, an exponential moving average runs through them as a line,
+the validation value after each epoch is a marked point, and finished epochs end at a vertical
+rule. Plotting costs time per point in Python, so long runs are thinned to at most ``MAX_POINTS``
+evenly spaced points per series before they are drawn.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from textual_plot import HiResMode, LegendLocation, PlotWidget
+
+MAX_POINTS = 360
+RAW_STYLE = "#5f87af"
+SMOOTH_STYLE = "bold #ffaf00"
+VALIDATION_STYLE = "bold #5fd75f"
+BOUNDARY_STYLE = "#4e4e4e"
+
+
+def thin(x: Sequence[float], y: Sequence[float], limit: int = MAX_POINTS) -> tuple[np.ndarray, np.ndarray]:
+    """At most ``limit`` points, evenly spaced and always keeping the first and the last."""
+    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    if len(x) <= limit:
+        return x, y
+    keep = np.unique(np.linspace(0, len(x) - 1, limit).round().astype(int))
+    return x[keep], y[keep]
+
+
+class TrainingPlot(PlotWidget, can_focus=False):
+    """Batch values, their moving average and per-epoch validation values against epochs."""
+
+    def __init__(self, name: str, legend: LegendLocation, *, y_range: tuple[float | None, float | None] = (None, None),
+                 id: str | None = None) -> None:
+        super().__init__(id=id, allow_pan_and_zoom=False)
+        self.metric = name
+        self.legend_location = legend
+        self.y_range = y_range
+        self.margin_left = 7
+
+    def show_history(self, x: Sequence[float], raw: Sequence[float], smooth: Sequence[float],
+                     val_x: Sequence[float], val_y: Sequence[float], epochs: int, finished: int) -> None:
+        """Redraw: batch values ``raw`` and ``smooth`` at epoch positions ``x``, validation values
+        at ``val_x``, the axis spanning ``epochs`` and rules after the first ``finished`` epochs."""
+        self.clear()
+        self.set_ylabel(self.metric)
+        self.set_xlabel("epoch")
+        self.set_xlimits(0, max(epochs, 1))
+        self.set_ylimits(*self._y_limits(raw, val_y))
+        for boundary in range(1, min(finished, epochs - 1) + 1):
+            self.add_v_line(boundary, BOUNDARY_STYLE)
+        if len(x):
+            self.scatter(*thin(x, raw), marker_style=RAW_STYLE, hires_mode=HiResMode.BRAILLE, label="batch")
+            self.plot(*thin(x, smooth), line_style=SMOOTH_STYLE, hires_mode=HiResMode.BRAILLE, label="smoothed")
+        if len(val_x):
+            self.plot(val_x, val_y, line_style=VALIDATION_STYLE, hires_mode=HiResMode.BRAILLE)
+            self.scatter(val_x, val_y, marker="●", marker_style=VALIDATION_STYLE, label="validation")
+        self.show_legend(self.legend_location, is_visible=bool(len(x)))
+
+    def _y_limits(self, raw: Sequence[float], val_y: Sequence[float]) -> tuple[float | None, float | None]:
+        """The fixed ends of ``y_range``; an open end follows the data, with a little room."""
+        low, high = self.y_range
+        values = np.concatenate([np.asarray(raw, np.float64), np.asarray(val_y, np.float64)])
+        values = values[np.isfinite(values)]
+        if values.size == 0:
+            return (0.0 if low is None else low), (1.0 if high is None else high)
+        pad = max(float(values.max() - values.min()) * 0.05, 1e-3)
+        if low is None:
+            low = float(values.min()) - pad
+        if high is None:
+            high = float(values.max()) + pad
+        return low, high
