@@ -44,6 +44,14 @@ train_fn_images_per_s
 train_fn_vs_fit_ratio
     ``train_fn_images_per_s / fit_images_per_s`` from the same run: 1.0 means our event callback
     costs nothing, 0.9 means training through ``train`` is 10% slower than plain ``fit``.
+panel_images_per_s
+    The same epoch trained inside the app with the live training panel showing (see
+    ``benchmarks/panel.py``): the real app headless at 120x40, the training screen set to one
+    epoch and started by its keys, the app's ``KerasTrainer`` on a fresh ``build_model(seed=0)``.
+    Images over the epoch's fit time as ``train`` measures it (validation and saving excluded).
+panel_vs_fit_ratio
+    ``panel_images_per_s / fit_images_per_s`` from the same run: what drawing the panel (plots,
+    bars, table, feature maps) while training costs. The goal is at least 0.95.
 
 Both training figures pay Keras' tracing of a fresh model. Before the first of them, a throwaway
 model is fitted on a few batches, so that TensorFlow's one-off start-up work in this process is
@@ -86,6 +94,8 @@ from typing import Any
 
 import numpy as np
 
+import app_speed  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
+import panel  # noqa: E402  (the same)
 from tui_cnn.core import activations
 from tui_cnn.core.data import SPLIT_SIZES, DataError, Split, load_split, to_model_input
 from tui_cnn.core.model import ModelFileError, Weights, build_model, load_keras_model, read_weights
@@ -155,6 +165,7 @@ class Bench:
         self.data_dir = data_dir  # None: $TUI_CNN_DATA_DIR, else Keras' cache (never a download)
         self.runs = runs  # overrides each per-image figure's own number of timed runs
         self._figures: dict[str, Figure] = {}
+        self.cache: dict[str, Any] = {}  # measurements that several figures read
         self._training_warmed_up = False
 
     def get(self, name: str) -> Figure:
@@ -262,6 +273,40 @@ def activations_vs_call_ratio(bench: Bench) -> Figure:
 # Figures: training through our event callback against plain fit.
 
 
+@figure("tf_import_s")
+def tf_import_s(bench: Bench) -> Figure:
+    return Figure("tf_import_s", app_speed.tf_import_seconds(), "s")
+
+
+@figure("first_maps_s")
+def first_maps_s(bench: Bench) -> Figure:
+    """Launch of the real app in a 120x40 pseudo-terminal until conv1's maps are drawn (median of 3)."""
+    runs = [app_speed.first_maps_seconds(bench.data_dir) for _ in range(bench.runs_or(3))]
+    return Figure("first_maps_s", statistics.median(runs), "s")
+
+
+def _key_to_frame(bench: Bench, size: tuple[int, int]) -> list[float]:
+    key = f"_key_to_frame_{size}"
+    if key not in bench.cache:
+        bench.cache[key] = app_speed.key_to_frame_ms(bench.data_dir, size, bench.runs_or(100))
+    return bench.cache[key]
+
+
+def _register_key_to_frame(width: int, height: int) -> None:
+    for name, q in (("p50", 50), ("p95", 95)):
+        label = f"key_to_frame_{name}_ms" + ("" if (width, height) == (120, 40) else f"_{width}x{height}")
+
+        def measure(bench: Bench, label=label, q=q) -> Figure:
+            timings = _key_to_frame(bench, (width, height))
+            return Figure(label, float(np.percentile(timings, q)), "ms", f"{width}x{height}, {len(timings)} presses")
+
+        figure(label)(measure)
+
+
+_register_key_to_frame(120, 40)
+_register_key_to_frame(200, 60)
+
+
 @figure("fit_images_per_s")
 def fit_images_per_s(bench: Bench) -> Figure:
     x, y = bench.train_arrays
@@ -293,6 +338,20 @@ def train_fn_images_per_s(bench: Bench) -> Figure:
 def train_fn_vs_fit_ratio(bench: Bench) -> Figure:
     fit, ours = bench.get("fit_images_per_s"), bench.get("train_fn_images_per_s")
     return Figure("train_fn_vs_fit_ratio", ours.value / fit.value, "x", _join_notes(fit, ours))
+
+
+@figure("panel_images_per_s")
+def panel_images_per_s(bench: Bench) -> Figure:
+    bench.warm_up_training()
+    val = load_split("test", bench.data_dir, download=False)
+    epoch = panel.panel_epoch(bench.train_split, val, batch_size=BATCH_SIZE)
+    return Figure("panel_images_per_s", epoch.images_per_s, "images/s", bench.data_note)
+
+
+@figure("panel_vs_fit_ratio")
+def panel_vs_fit_ratio(bench: Bench) -> Figure:
+    fit, ours = bench.get("fit_images_per_s"), bench.get("panel_images_per_s")
+    return Figure("panel_vs_fit_ratio", ours.value / fit.value, "x", _join_notes(fit, ours))
 
 
 # Command line.

@@ -102,3 +102,13 @@ def test_compute_matches_the_loaded_keras_model(keras_model_file):
     loaded = load_keras_model(keras_model_file)
     acts = activations.compute(read_weights(keras_model_file), image)
     np.testing.assert_allclose(acts.probabilities, np.asarray(loaded(to_model_input(image)))[0], rtol=0, atol=TOL)
+
+
+def test_predict_batch_equals_compute_image_by_image():
+    weights = random_weights(seed=8)
+    images, _ = synthetic_images(5, seed=8)
+    batch = activations.predict_batch(weights, images, chunk=2)  # chunks of 2, 2 and 1
+    assert batch.shape == (5, 10) and batch.dtype == np.float32
+    for image, probs in zip(images, batch):
+        np.testing.assert_allclose(probs, activations.compute(weights, image).probabilities, rtol=0, atol=TOL)
+    assert activations.predict_batch(weights, images[:0]).shape == (0, 10)

@@ -85,7 +85,7 @@ def test_show_heatmap_through_a_pipe_falls_back_to_plain_ascii(run_cli, official
 
 def test_show_heatmap_in_colour_when_asked(run_cli, official_dir):
     result = run_cli("show", "--layer", "pool2", "--channels", "0-1", "--color", "always", "--data-dir", official_dir,
-                     env={"COLORTERM": "truecolor"})
+                     env={"TERM": "xterm-256color", "COLORTERM": "truecolor"})
     assert result.returncode == 0, result.stderr
     assert "\u2580" in result.stdout and "\x1b[" in result.stdout
     assert len(result.stdout.splitlines()) == 2 + 1 + 3  # 5 pixel rows in 3 text rows
@@ -105,11 +105,13 @@ def test_show_output_layer_and_vector_layers(run_cli, official_dir):
 def test_show_own_image(run_cli, tmp_path):
     pixels = np.full((60, 40, 3), 230, np.uint8)
     pixels[5:55, 12:28] = (40, 40, 160)
-    Image.fromarray(pixels).save(tmp_path / "shoe.png")
-    result = run_cli("show", "--image", tmp_path / "shoe.png", "--layer", "conv2", "--channels", "7",
-                     "--mode", "ascii")
+    path = tmp_path / "a[" / "b]" / "[red]shoe.png"  # brackets in a path are not Rich markup
+    path.parent.mkdir(parents=True)
+    Image.fromarray(pixels).save(path)
+    result = run_cli("show", "--image", path, "--layer", "conv2", "--channels", "7", "--mode", "ascii",
+                     env={"COLUMNS": "250"})  # the long temporary path on one line
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith(f"{tmp_path / 'shoe.png'}: predicted ")
+    assert result.stdout.startswith(f"{path}: predicted ")
     assert _label_rows(result.stdout.splitlines()) == [["#7"]]
 
 
@@ -156,7 +158,16 @@ def bad_files(tmp_path):
     (["show", "--index", "-1", "--data-dir", "{data}"], "test image -1 does not exist"),
     (["show", "--cmap", "jet", "--data-dir", "{data}"], "unknown colour map 'jet'"),
     (["train", "--data-dir", "{tmp}/no-such-folder"], "data folder not found"),
+    (["train", "--data-dir", "{data}", "--output", "{tmp}/notes.png/model.keras"], "cannot save the model there"),
+    (["train", "--data-dir", "{data}", "--output", "{tmp}"], "cannot save the model there"),
     (["evaluate", "--data-dir", "{broken}"], "t10k-images-idx3-ubyte.gz"),
+    # Usage mistakes caught by argparse end the same way.
+    (["show", "--mode", "braille"], "invalid choice: 'braille'"),
+    (["show", "--index", "abc"], "invalid int value: 'abc'"),
+    (["show", "--index", "1", "--image", "{tmp}/notes.png"], "not allowed with argument --index"),
+    (["train", "--epochs", "0"], "must be at least 1, not 0"),
+    (["train", "--epochs", "many"], "must be a whole number, not 'many'"),
+    (["frobnicate"], "invalid choice: 'frobnicate'"),
 ], ids=lambda v: v if isinstance(v, str) else " ".join(v)[:40])
 def test_bad_input_is_one_line_and_exit_code_2(run_cli, bad_files, broken_data_dir, official_dir, args, needle):
     fill = {"tmp": bad_files, "broken": broken_data_dir, "data": official_dir}
@@ -174,6 +185,7 @@ def test_data_dir_from_the_environment(run_cli, tmp_path):
 # --- commands that run TensorFlow --------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # two TensorFlow processes, about five seconds
 def test_train_then_evaluate_a_tiny_model(run_cli, tmp_path):
     data_dir = write_official_dir(tmp_path / "data", n_train=96, n_test=30)
     model = tmp_path / "out" / "tiny.keras"

@@ -146,6 +146,13 @@ def test_header_promises_more_than_the_file_holds(good_dir):
     assert TEST_IMAGES in message and "truncated or corrupt" in message
 
 
+def test_trailing_bytes_after_the_promised_data(good_dir):
+    labels = np.zeros(20, np.uint8)
+    write_idx(good_dir / TEST_LABELS, labels, LABELS_MAGIC, dims=(19,))  # one byte more than the header says
+    message = _data_error(good_dir)
+    assert TEST_LABELS in message and "truncated or corrupt" in message
+
+
 def test_too_short_to_be_idx(good_dir):
     (good_dir / TEST_LABELS).write_bytes(gzip.compress(b"\x00\x00\x08"))
     message = _data_error(good_dir)
@@ -216,6 +223,12 @@ def test_reads_the_keras_cache_without_keras(monkeypatch, tmp_path, official_dir
     assert data.keras_cache_dir() == cache
     split = data.load_split("test", download=False)
     assert split.source == str(cache) and len(split) == 40
+
+
+def test_keras_home_with_a_tilde_is_expanded_as_keras_does(monkeypatch, tmp_path):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("KERAS_HOME", "~/my-keras")
+    assert data.keras_cache_dir() == tmp_path / "my-keras" / "datasets" / "fashion-mnist"
 
 
 def test_download_fills_the_cache_then_it_is_read(monkeypatch, tmp_path, official_dir):

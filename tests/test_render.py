@@ -19,7 +19,7 @@ MAP_SHAPES = [(26, 26), (13, 13), (11, 11), (5, 5), (1, 7), (3, 1), (2, 2)]
 @pytest.fixture(autouse=True)
 def _plain_environment(monkeypatch):
     """Rich obeys these variables; a developer's shell must not decide whether a test passes."""
-    for name in ("FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE", "COLUMNS", "LINES"):
+    for name in ("NO_COLOR", "FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE", "COLUMNS", "LINES"):
         monkeypatch.delenv(name, raising=False)
 
 

@@ -14,8 +14,15 @@ from pathlib import Path
 EXIT_USAGE = 2
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage mistake ends in one line like every other bad input (its usage is --help)."""
+
+    def error(self, message: str):
+        self.exit(EXIT_USAGE, f"tui-cnn: error: {message}; see `{self.prog} --help`\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="tui-cnn",
         description="See inside the Fashion-MNIST convolutional network of the lesson "
         "'Enhancing Vision with Convolutional Neural Networks'. Without a command, opens the explorer.",
@@ -63,7 +70,10 @@ def _add_common(parser: argparse.ArgumentParser, default: object) -> None:
 
 
 def _positive(text: str) -> int:
-    value = int(text)
+    try:
+        value = int(text)
+    except ValueError:  # argparse would otherwise call it "invalid _positive value"
+        raise argparse.ArgumentTypeError(f"must be a whole number, not {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
     return value

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import os
 import threading
 import time
 
 import numpy as np
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from tui_cnn.core import activations, data, paths
@@ -30,7 +32,8 @@ def train(args: argparse.Namespace) -> int:
     train_split = _limit(data.load_split("train", args.data_dir), args.limit)
     test_split = data.load_split("test", args.data_dir)
     output = args.output or paths.user_model_path()
-    console.print(f"Training on {len(train_split):,} images from {train_split.source}; saving to {output}")
+    _check_writable(output)
+    console.print(f"Training on {len(train_split):,} images from {escape(train_split.source)}; saving to {escape(str(output))}")
     model = load_keras_model(_model_path(args)) if args.resume else build_model(seed=args.seed)
     config = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, save_to=output,
                          target_accuracy=args.target_accuracy)
@@ -52,8 +55,18 @@ def train(args: argparse.Namespace) -> int:
                     f"val_loss {event.val_loss:.4f}, val_accuracy {event.val_accuracy:.4f} ({event.seconds:.1f} s)")
 
         done = run_training(model, train_split, test_split, config, on_event, threading.Event())
-    console.print(f"{done.reason}: {done.epochs_completed} epoch(s) complete; model saved to {output}")
+    console.print(f"{done.reason}: {done.epochs_completed} epoch(s) complete; model saved to {escape(str(output))}")
     return 0
+
+
+def _check_writable(output) -> None:
+    """Fail at once, in one line, if the model cannot be saved there, not with a traceback after an epoch."""
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        if output.is_dir() or not os.access(output.parent, os.W_OK):
+            raise PermissionError("not a writable file location")
+    except OSError as exc:
+        raise ValueError(f"{output}: cannot save the model there ({exc.strerror or exc})") from None
 
 
 def _limit(split: data.Split, limit: int | None) -> data.Split:
@@ -74,7 +87,7 @@ def evaluate(args: argparse.Namespace) -> int:
     seconds = time.perf_counter() - started
     correct = predicted == test.labels
     console = Console()
-    console.print(f"{path} on {len(test):,} test images from {test.source}")
+    console.print(f"{escape(str(path))} on {len(test):,} test images from {escape(test.source)}")
     table = Table()
     table.add_column("class")
     table.add_column("images", justify="right")
@@ -94,7 +107,7 @@ def summary(args: argparse.Namespace) -> int:
     """Each layer's output shape and parameter count, as model.summary() shows them."""
     path = _model_path(args)
     weights = read_weights(path)
-    table = Table(title=f"Model: fashion_cnn ({path.name})", title_justify="left")
+    table = Table(title=f"Model: fashion_cnn ({escape(path.name)})", title_justify="left")
     table.add_column("Layer (type)")
     table.add_column("Output Shape")
     table.add_column("as a picture", justify="right")
@@ -150,7 +163,8 @@ def show(args: argparse.Namespace) -> int:
         # Without colour a heatmap is rows of identical half blocks (e.g. when piped to a file).
         mode = "ascii"
     prediction = acts.predicted
-    console.print(f"{origin}: predicted {data.CLASS_NAMES[prediction]} "
+    # escape: a file name such as "shoe[/b].png" is not Rich markup (it raised MarkupError).
+    console.print(f"{escape(origin)}: predicted {data.CLASS_NAMES[prediction]} "
                   f"({acts.probabilities[prediction]:.1%})")
     shape = "x".join(str(d) for d in output.shape)
     if output.is_spatial:

@@ -132,7 +132,9 @@ class Heatmap(Block):
             q = np.vstack([q, np.full((1, q.shape[1]), -2, q.dtype)])
         lines = []
         for top, bottom in zip(q[0::2].tolist(), q[1::2].tolist()):
-            lines.append([Segment(UPPER_HALF, _half_block_style(cmap, t, b)) for t, b in zip(top, bottom)])
+            cells = (Segment(UPPER_HALF, _half_block_style(cmap, t, b)) for t, b in zip(top, bottom))
+            # Runs of one colour (most of a ReLU map is black) become one segment: far less to draw.
+            lines.append(list(Segment.simplify(cells)))
         super().__init__(lines, q.shape[1])
 
 

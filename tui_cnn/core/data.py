@@ -132,7 +132,8 @@ def load_split_from_dir(folder: str | os.PathLike[str], split: str) -> Split:
 
 def keras_cache_dir() -> Path:
     """Where ``keras.datasets.fashion_mnist.load_data()`` caches its downloads."""
-    home = Path(os.environ.get("KERAS_HOME", Path.home() / ".keras"))
+    # expanduser: Keras expands "~" in KERAS_HOME, so the cache must be looked for where Keras puts it.
+    home = Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")).expanduser()
     return home / "datasets" / "fashion-mnist"
 
 

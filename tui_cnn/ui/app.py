@@ -179,9 +179,9 @@ class TuiCnnApp(App):
 
     def picture_at(self, index: int) -> Picture:
         label = int(self.images.labels[index])
-        return Picture(self.images.images[index], label, f"{self._set_name()} #{index}", index)
+        return Picture(self.images.images[index], label, f"{self.set_name()} #{index}", index)
 
-    def _set_name(self) -> str:
+    def set_name(self) -> str:
         return "sample" if self.images.source == SAMPLES_SOURCE else "test"
 
     def show_index(self, index: int) -> None:
@@ -196,9 +196,21 @@ class TuiCnnApp(App):
     def step_image(self, step: int) -> None:
         self.show_index(self.index + step)
 
+    def use_model(self, weights: Weights, label: str) -> None:
+        """Explore ``weights`` from now on (a model just trained, or the shipped one again)."""
+        self.weights, self.model_label, self.predictions = weights, label, None
+        self._acts.clear()
+        self.sub_title = self._subtitle()
+        picture = getattr(self.screen_stack[0], "picture", None)
+        if picture is not None:
+            self.show_picture(picture)  # redraws the explorer with the new weights
+        else:
+            self.show_index(self.index)
+
     def ensure_predictions(self) -> None:
         """Start computing every image's prediction (about 1.5 s for 10,000) unless done."""
-        if self.predictions is None and self.weights is not None and self.images is not None:
+        busy = any(w.group == "predictions" and w.is_running for w in self.workers)
+        if self.predictions is None and not busy and self.weights is not None and self.images is not None:
             self.compute_predictions(self.weights, self.images)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="predictions")

@@ -40,6 +40,8 @@ class ExplorerScreen(Screen):
         Binding("r", "random_image", "Random image", show=False),
         Binding("i", "app.pick_image", "Images"),
         Binding("o", "app.open_file", "Open file"),
+        Binding("t", "train", "Train"),
+        Binding("w", "switch_model", "Shipped/trained model", show=False),
     ]
 
     def __init__(self) -> None:
@@ -102,7 +104,8 @@ class ExplorerScreen(Screen):
             look += f" {self.cmap}" if self.mode == "heatmap" else ""
             look += f", {SCALE_NAMES[self.scale]}" + (", half size" if self.half else "")
         parts.append(look)
-        self.query_one("#layer-title", Static).update(" · ".join(parts))
+        # The title has a fixed height, so it can skip a layout pass of the screen.
+        self.query_one("#layer-title", Static).update(" · ".join(parts), layout=False)
 
     @on(FeatureGrid.ViewChanged)
     def _grid_changed(self, event: FeatureGrid.ViewChanged) -> None:
@@ -159,3 +162,13 @@ class ExplorerScreen(Screen):
     def action_random_image(self) -> None:
         if self.app.images:
             self.app.show_index(random.randrange(len(self.app.images)))
+
+    def action_train(self) -> None:
+        from tui_cnn.ui.screens.training import TrainingScreen
+
+        TrainingScreen.open(self.app)
+
+    def action_switch_model(self) -> None:
+        from tui_cnn.ui.screens.training import switch_model
+
+        switch_model(self.app)

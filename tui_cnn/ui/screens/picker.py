@@ -53,7 +53,8 @@ class PickerScreen(Screen[int]):
             keep &= labels == self.class_filter
         if self.mistakes_only:
             if app.predictions is None:
-                self.query_one("#picker-info", Static).update("Finding the misclassified images...")
+                self.query_one("#picker-info", Static).update(
+                    "Running the model on every image to find its mistakes (a few seconds)...")
                 app.ensure_predictions()
                 return
             keep &= app.predictions != labels
@@ -81,9 +82,9 @@ class PickerScreen(Screen[int]):
         what = "all classes" if self.class_filter is None else CLASS_NAMES[self.class_filter]
         if self.mistakes_only:
             what += ", misclassified only"
-        shown = f"showing {first + 1}-{last + 1} of {len(self.indices):,}" if len(self.indices) else "none"
+        shown = f"{first + 1}-{last + 1} of {len(self.indices):,}" if len(self.indices) else "none"
         self.query_one("#picker-title", Static).update(
-            f"[b]Pick an image[/b] · {self.app.images.source} · {what} · {shown}")
+            f"[b]Pick an image[/b] · {self.app.set_name()} images · {what} · {shown}")
 
     @on(FeatureGrid.ViewChanged)
     def _view_changed(self, event: FeatureGrid.ViewChanged) -> None:
@@ -94,7 +95,7 @@ class PickerScreen(Screen[int]):
         if self.app.predictions is not None:
             predicted = int(self.app.predictions[index])
             text += f" · model says {CLASS_NAMES[predicted]}" + (" (wrong)" if predicted != label else "")
-        self.query_one("#picker-info", Static).update(text + "   (an x after a number marks a mistake)")
+        self.query_one("#picker-info", Static).update(text + " · x after a number: a mistake")
 
     @on(FeatureGrid.ChannelChosen)
     def _chosen(self, event: FeatureGrid.ChannelChosen) -> None:

@@ -8,7 +8,7 @@ sequence, and it reaches the screen by exactly the same path.
 Training must never wait for the UI. The trainer runs in a thread worker, and ``emit`` (called by
 Keras after every batch) only appends the event with a time stamp to a deque. A timer drains the
 deque four times a second and redraws once for everything that arrived: bars and figures on every
-tick, the plots at most twice a second, the pinned image's feature maps only when new weights
+tick, the plots once a second, the pinned image's feature maps only when new weights
 came (``WeightsEvent``, every few hundred batches). The explorer is not touched until the run
 ends; then the last finished epoch's model (saved atomically by ``core.training``) replaces the
 app's weights through ``app.use_model``.
@@ -38,7 +38,6 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Label, Select, Static
 from textual.worker import Worker, WorkerState
-from textual_plot import LegendLocation
 
 from tui_cnn.core import activations, data, paths
 from tui_cnn.core.data import CLASS_NAMES, Split
@@ -46,7 +45,8 @@ from tui_cnn.core.model import ModelFileError, Weights, read_weights
 from tui_cnn.core.training import BatchEvent, DoneEvent, EpochEvent, TrainConfig, WeightsEvent
 from tui_cnn.ui.picture import Picture
 from tui_cnn.ui.widgets.feature_grid import FeatureGrid
-from tui_cnn.ui.widgets.training_plot import TrainingPlot
+from tui_cnn.ui.widgets.number_input import NumberInput
+from tui_cnn.ui.widgets.training_plot import TrainingPlot, legend
 from tui_cnn.ui.widgets.training_progress import Progress, TrainingProgress
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -57,9 +57,10 @@ BATCH_SIZES = (16, 32, 64, 128, 256)
 MAX_EPOCHS = 200
 WEIGHTS_EVERY = 300  # batches between copies of the weights for the feature-map view
 TICK_SECONDS = 0.25  # how often the UI drains the trainer's events
-PLOT_SECONDS = 0.5  # the plots redraw at most this often while batches arrive
+PLOT_SECONDS = 1.0  # the plots redraw at most this often while batches arrive
 RATE_WINDOW_SECONDS = 5.0
 MAP_LAYERS = ("conv1", "pool1", "conv2", "pool2")
+MAPS_MIN_WIDTH = 96  # narrower, the finished-epochs table takes the whole bottom row
 
 
 @dataclass(frozen=True)
@@ -219,7 +220,6 @@ class RunHistory:
 class TrainingScreen(Screen):
     """Settings, live loss and accuracy plots, progress, finished epochs and live feature maps."""
 
-    AUTO_FOCUS = None  # letters are commands here; tab reaches the settings
     BINDINGS = [
         Binding("s", "start", "Start", priority=True),
         Binding("x", "stop", "Stop", priority=True),
@@ -264,7 +264,8 @@ class TrainingScreen(Screen):
         self.plots_dirty = False
         self._events: deque[tuple[float, object]] = deque()
         self._stop = threading.Event()
-        self._started = self._ended = 0.0
+        self._started: float | None = None
+        self._ended: float | None = None
         self._rate_points: deque[tuple[float, int]] = deque()
         self._plotted_at = -math.inf
 
@@ -281,20 +282,21 @@ class TrainingScreen(Screen):
     def compose(self) -> ComposeResult:
         with Horizontal(id="train-settings"):
             yield Label("Epochs")
-            yield Input(str(self.settings.epochs), type="integer", max_length=3, compact=True, id="train-epochs")
-            yield Label("Batch size")
+            yield NumberInput(str(self.settings.epochs), integer=True, max_length=3, id="train-epochs")
+            yield Label("Batch")
             yield Select([(str(b), b) for b in BATCH_SIZES], value=self.settings.batch_size, allow_blank=False,
                          compact=True, id="train-batch")
-            yield Label("Start from")
+            yield Label("From")
             yield Select([("random weights", "random"), ("shipped model", "shipped")], value=self.settings.start_from,
                          allow_blank=False, compact=True, id="train-from")
-            yield Label("Stop at accuracy")
-            yield Input(placeholder="off", type="number", max_length=6, compact=True, id="train-target")
+            yield Label("Target accuracy")
+            yield NumberInput(placeholder="off", max_length=6, id="train-target")
         yield Static(id="train-status")
         yield TrainingProgress(id="train-progress")
         with Horizontal(id="train-plots"):
-            yield TrainingPlot("loss", LegendLocation.TOPRIGHT, y_range=(0.0, None), id="loss-plot")
-            yield TrainingPlot("accuracy", LegendLocation.BOTTOMRIGHT, y_range=(None, 1.0), id="accuracy-plot")
+            yield TrainingPlot("loss", y_range=(0.0, None), id="loss-plot")
+            yield TrainingPlot("accuracy", y_range=(None, 1.0), id="accuracy-plot")
+        yield Static(legend(), id="train-legend")
         with Horizontal(id="train-bottom"):
             yield DataTable(cursor_type="none", zebra_stripes=True, id="train-table")
             with Vertical(id="train-maps"):
@@ -309,12 +311,15 @@ class TrainingScreen(Screen):
             table.add_column(title, key=key)
         self.query_one(FeatureGrid).can_focus = False
         self._timer = self.set_interval(TICK_SECONDS, self._tick, pause=True)
-        self._set_status("Choose the settings (tab moves between them), then press [b]s[/b] to start training.")
+        self._set_status("Choose the settings (tab moves between them), then press [b]s[/b] or enter to train.")
         self._show_progress()
         self._redraw_plots()
         self._pin_picture()
         if self.app.weights is not None:
-            self._show_maps(self.app.weights, f"model {self.app.model_label}")
+            self._show_maps(self.app.weights, f"Model {self.app.model_label}")
+
+    def on_resize(self) -> None:
+        self.query_one("#train-maps").display = self.size.width >= MAPS_MIN_WIDTH
 
     def on_unmount(self) -> None:
         self._stop.set()  # quitting the app must not wait for the epoch to end
@@ -352,6 +357,10 @@ class TrainingScreen(Screen):
                 self.query_one(DataTable).remove_row(row_key)
         self._begin(replace(settings, initial_epoch=self.completed))
 
+    @on(Input.Submitted)
+    def _submitted(self) -> None:
+        self.action_start()
+
     def action_stop(self) -> None:
         if self.running and not self._stop.is_set():
             self._stop.set()
@@ -387,7 +396,7 @@ class TrainingScreen(Screen):
                 target = math.nan
             target = target / 100 if target > 1 else target
             if not 0 < target <= 1:
-                self._complain("Stop at accuracy takes a fraction like 0.9 or a percentage like 90, or nothing")
+                self._complain("Target accuracy takes a fraction like 0.9 or a percentage like 90, or nothing")
                 return None
         save_to = paths.user_model_path() if self.save else None
         return TrainSettings(epochs, int(self.query_one("#train-batch", Select).value),
@@ -467,7 +476,7 @@ class TrainingScreen(Screen):
             self._redraw_plots()
         if new_weights is not None:
             where = "start" if new_weights.step == 0 else f"epoch {new_weights.epoch}, batch {new_weights.step:,}"
-            self._show_maps(new_weights.weights, f"weights at {where}")
+            self._show_maps(new_weights.weights, f"Weights at {where}")
 
     @on(Finished)
     def _finished(self, message: Finished) -> None:
@@ -486,15 +495,16 @@ class TrainingScreen(Screen):
             head = f"Finished {done.epochs_completed} epoch(s)"
         if message.weights is not None:
             self.app.use_model(message.weights, str(message.path))
-            self._show_maps(message.weights, f"model after epoch {done.epochs_completed}")
-            tail = f"; the explorer now uses it ({message.path}); w there switches to the shipped model"
-            self.notify(f"{head}. The explorer now uses the new model.", title="Training")
+            self._show_maps(message.weights, f"Model after epoch {done.epochs_completed}")
+            tail = ". The explorer now uses it (w there: shipped model)"
+            self.notify(f"{head}. The explorer now uses this model, saved to {message.path}.", title="Training",
+                        timeout=10)
         elif message.problem:
-            tail = f"; but the saved model cannot be read: {message.problem}"
+            tail = f", but the saved model cannot be read: {message.problem}"
             self.notify(message.problem, title="Training", severity="error", timeout=15)
         else:
             tail = "; the explorer keeps its model"
-        resume = "  r resumes." if self._can_resume() and done.reason == "stopped" else ""
+        resume = " r resumes." if self._can_resume() and done.reason == "stopped" else ""
         self._set_status(f"{head}{tail}.{resume}")
         self.refresh_bindings()
 
@@ -523,7 +533,7 @@ class TrainingScreen(Screen):
     # -- drawing -----------------------------------------------------------------------------
 
     def _set_status(self, markup: str) -> None:
-        self.query_one("#train-status", Static).update(markup)
+        self.query_one("#train-status", Static).update(markup, layout=False)  # one line, always
 
     def _show_progress(self) -> None:
         self.query_one(TrainingProgress).show(self._progress())
@@ -531,9 +541,9 @@ class TrainingScreen(Screen):
     def _progress(self) -> Progress:
         settings, batch = self.settings, self.history.last_batch
         now = self._ended if self._ended is not None else self.clock()
-        elapsed = (now - self._started) if self._started or self._ended is not None else 0.0
+        elapsed = 0.0 if self._started is None else now - self._started
         if batch is None:
-            return Progress(elapsed=elapsed if self.running or self._ended is not None else 0.0)
+            return Progress(elapsed=elapsed)
         while len(self._rate_points) > 2 and self._rate_points[-1][0] - self._rate_points[0][0] > RATE_WINDOW_SECONDS:
             self._rate_points.popleft()
         rate = math.nan
@@ -589,8 +599,8 @@ class TrainingScreen(Screen):
         probability = float(acts.probabilities[acts.predicted])
         self.query_one(FeatureGrid).show_maps(output.values, (self.picture.key, name, id(weights)), "heatmap",
                                               "inferno", "map", half=output.values.shape[0] > 16)
-        title.update(f"[b]{name}[/b] of {self.picture.title} ({self.picture.label_name}) · {note} · "
-                     f"predicts {CLASS_NAMES[acts.predicted]} {probability:.0%}")
+        title.update(f"[b]{name}[/b] of {self.picture.title} ({self.picture.label_name}) · ] next layer\n"
+                     f"{note}: predicts {CLASS_NAMES[acts.predicted]} {probability:.0%}")
 
 
 def switch_model(app: App) -> None:
@@ -608,7 +618,8 @@ def switch_model(app: App) -> None:
         app.notify(str(exc), severity="error", timeout=12)
         return
     app.use_model(weights, label)
-    app.notify(f"The explorer now uses the {'shipped' if label == 'shipped' else 'trained'} model ({path.name})")
+    app.notify("The explorer now uses the shipped model" if label == "shipped"
+               else f"The explorer now uses your trained model, {path}")
 
 
 def _maybe(value: float, fmt: str) -> str:
@@ -618,5 +629,7 @@ def _maybe(value: float, fmt: str) -> str:
 def _one_line(exc: BaseException | None) -> str:
     if exc is None:
         return "unknown error"
+    if isinstance(exc, (data.DataError, ModelFileError)):
+        return str(exc)  # already one line that says what to do
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

@@ -8,9 +8,10 @@ page is joined once into strips; ``render_line`` only hands out cached strips.
 from __future__ import annotations
 
 import numpy as np
+from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.strip import Strip
@@ -36,7 +37,7 @@ class FeatureGrid(Widget, can_focus=True):
         Binding("enter", "open", "Open"),
     ]
 
-    selected: reactive[int] = reactive(0)
+    selected: reactive[int] = reactive(0, repaint=False)  # watch_selected repaints what changed
 
     class ViewChanged(Message):
         """The visible channels or the cursor changed."""
@@ -63,6 +64,8 @@ class FeatureGrid(Widget, can_focus=True):
         self.scale = "map"
         self.half = False
         self._cells: dict[tuple, render.Block] = {}
+        self._range: tuple[float, float] = (0.0, 0.0)
+        self._range_key: tuple | None = None
         self._strips: list[Strip] = []
         self._strips_key: tuple | None = None
 
@@ -108,9 +111,22 @@ class FeatureGrid(Widget, can_focus=True):
         first = (self.selected // per_page) * per_page
         return first, min(first + per_page, self.total) - 1
 
-    def watch_selected(self) -> None:
-        self.refresh()
+    def watch_selected(self, old: int, new: int) -> None:
+        page = self.per_page
+        if self._maps is not None and old // page == new // page and old < self.total:
+            # Same page: only the two labels change, so repaint just those lines (a full
+            # repaint of the maps is what makes a key press feel slow).
+            for channel in (old, new):
+                self.refresh(self._label_region(channel))
+        else:
+            self.refresh()
         self._announce()
+
+    def _label_region(self, channel: int) -> Region:
+        columns, _ = self.layout_size()
+        _, cell_h = render.map_cell_size(self._map_shape(), self.mode)
+        first, _ = self.visible_range()
+        return Region(0, ((channel - first) // columns) * cell_h, self.size.width, 1)
 
     def on_resize(self) -> None:
         self._strips_key = None
@@ -142,6 +158,11 @@ class FeatureGrid(Widget, can_focus=True):
         if self.total:
             self.post_message(self.ChannelChosen(self.selected))
 
+    def _layer_range(self) -> tuple[float, float]:
+        if self._range_key != self._key:
+            self._range, self._range_key = render.value_range(self._maps), self._key
+        return self._range
+
     def _map_shape(self) -> tuple[int, int]:
         h, w = self._maps.shape[:2]
         return ((h + 1) // 2, (w + 1) // 2) if self.half else (h, w)
@@ -152,7 +173,7 @@ class FeatureGrid(Widget, can_focus=True):
         if cell is None:
             vmin = vmax = None
             if self.scale == "layer":
-                vmin, vmax = render.value_range(self._maps)
+                vmin, vmax = self._layer_range()
             values = self._maps[:, :, channel]
             if self.half:
                 values = render.shrink2(values)
@@ -161,21 +182,39 @@ class FeatureGrid(Widget, can_focus=True):
             self._cells[key] = cell
         return cell
 
-    def _build_strips(self) -> list[Strip]:
-        key = (self._key, self.mode, self.cmap, self.scale, self.half, self.size, self.selected, self.visible_range())
-        if key == self._strips_key:
-            return self._strips
+    def _page_rows(self) -> list[list[int]]:
+        """The channels on the current page, row by row."""
         first, last = self.visible_range()
         columns, _ = self.layout_size()
-        strips: list[Strip] = []
         channels = list(range(first, last + 1))
-        for start in range(0, len(channels), columns):
-            row = channels[start : start + columns]
-            cells = [render.labelled(self._cell(ch), self._label(ch), self._label_style(ch)) for ch in row]
+        return [channels[start : start + columns] for start in range(0, len(channels), columns)]
+
+    def _build_strips(self) -> list[Strip | list[int]]:
+        """The page's lines: a strip for each line of maps, the row's channels for each label line.
+
+        Labels are drawn when painted (they change with the cursor); the maps are joined and
+        styled only when the page, image, layer or look changes.
+        """
+        key = (self._key, self.mode, self.cmap, self.scale, self.half, self.size, self.visible_range())
+        if key == self._strips_key:
+            return self._strips
+        lines: list[Strip | list[int]] = []
+        for row in self._page_rows():
+            cells = [self._cell(ch) for ch in row]
             width = sum(c.width for c in cells) + GAP * (len(cells) - 1)
-            strips.extend(Strip(line, width) for line in render.join_blocks(cells, GAP))
-        self._strips, self._strips_key = strips, key
-        return strips
+            lines.append(row)
+            lines.extend(self._finish(Strip(line, width)) for line in render.join_blocks(cells, GAP))
+        self._strips, self._strips_key = lines, key
+        return lines
+
+    def _label_strip(self, row: list[int]) -> Strip:
+        cell_w, _ = render.map_cell_size(self._map_shape(), self.mode)
+        segments = []
+        for i, channel in enumerate(row):
+            if i:
+                segments.append(Segment(" " * GAP))
+            segments.append(Segment(self._label(channel)[:cell_w].ljust(cell_w), self._label_style(channel)))
+        return self._finish(Strip(segments))
 
     def _label(self, channel: int) -> str:
         return self._labels[channel] if self._labels else f"#{channel}"
@@ -186,21 +225,24 @@ class FeatureGrid(Widget, can_focus=True):
         return render.SELECTED_STYLE if self.has_focus else Style(bold=True, underline=True)
 
     def on_focus(self) -> None:
-        self._strips_key = None
         self.refresh()
 
     def on_blur(self) -> None:
-        self._strips_key = None
         self.refresh()
+
+    def _finish(self, strip: Strip) -> Strip:
+        """The widget's colours under the maps, padded to its width: done once per page, not per paint."""
+        return strip.apply_style(self.rich_style).crop_extend(0, self.size.width, self.rich_style)
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
         if self._maps is None:
             return Strip.blank(width, self.rich_style)
-        strips = self._build_strips()
-        if y >= len(strips):
+        lines = self._build_strips()
+        if y >= len(lines):
             return Strip.blank(width, self.rich_style)
-        return strips[y].apply_style(self.rich_style).crop_extend(0, width, self.rich_style)
+        line = lines[y]
+        return self._label_strip(line) if isinstance(line, list) else line
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         return container.height

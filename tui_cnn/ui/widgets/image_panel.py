@@ -15,7 +15,13 @@ from tui_cnn.ui.picture import Picture
 class ImagePanel(Static):
     """The input image at full size (28 columns) or half size when space is short."""
 
+    _shown: tuple | None = None
+
     def show(self, picture: Picture, probabilities: np.ndarray, mode: str, compact: bool = False) -> None:
+        key = (picture.key, probabilities.tobytes(), mode, compact)
+        if key == self._shown:
+            return  # changing layer or channel must not redraw the image
+        self._shown = key
         image = picture.image.astype(np.float32)
         if compact:  # 2x2 averages: a 14x14 thumbnail for narrow terminals
             image = render.shrink2(image)

@@ -3,8 +3,9 @@
 The x axis counts epochs, so a run of five epochs fills the same width however many batches an
 epoch has. Each batch is a faint dot, an exponential moving average runs through them as a line,
 the validation value after each epoch is a marked point, and finished epochs end at a vertical
-rule. Plotting costs time per point in Python, so long runs are thinned to at most ``MAX_POINTS``
-evenly spaced points per series before they are drawn.
+dotted rule. ``legend()`` is the key to all that, one line for the screen to show (the plot's own
+boxed legend would hide data in a small plot). Plotting costs time per point in Python, so long
+runs are thinned to at most ``MAX_POINTS`` evenly spaced points per series before they are drawn.
 """
 
 from __future__ import annotations
@@ -12,13 +13,25 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from textual_plot import HiResMode, LegendLocation, PlotWidget
+from textual.reactive import reactive
+from rich.text import Text
+from textual_plot import HiResMode, PlotWidget
 
-MAX_POINTS = 360
+MAX_POINTS = 300
 RAW_STYLE = "#5f87af"
 SMOOTH_STYLE = "bold #ffaf00"
 VALIDATION_STYLE = "bold #5fd75f"
 BOUNDARY_STYLE = "#4e4e4e"
+
+
+def legend() -> Text:
+    """One line explaining the marks of every TrainingPlot."""
+    text = Text()
+    for mark, style, meaning in (("⠂", RAW_STYLE, "batch"), ("━", SMOOTH_STYLE, "smoothed (moving average)"),
+                                 ("●", VALIDATION_STYLE, "validation after the epoch"), ("⡇", BOUNDARY_STYLE, "epoch end")):
+        text.append(mark, style).append(f" {meaning}   ")
+    text.append("x axis: epochs", "dim")
+    return text
 
 
 def thin(x: Sequence[float], y: Sequence[float], limit: int = MAX_POINTS) -> tuple[np.ndarray, np.ndarray]:
@@ -33,13 +46,15 @@ def thin(x: Sequence[float], y: Sequence[float], limit: int = MAX_POINTS) -> tup
 class TrainingPlot(PlotWidget, can_focus=False):
     """Batch values, their moving average and per-epoch validation values against epochs."""
 
-    def __init__(self, name: str, legend: LegendLocation, *, y_range: tuple[float | None, float | None] = (None, None),
+    margin_top = reactive(1)
+    margin_bottom = reactive(1)
+    margin_left = reactive(7)
+
+    def __init__(self, name: str, *, y_range: tuple[float | None, float | None] = (None, None),
                  id: str | None = None) -> None:
         super().__init__(id=id, allow_pan_and_zoom=False)
         self.metric = name
-        self.legend_location = legend
         self.y_range = y_range
-        self.margin_left = 7
 
     def show_history(self, x: Sequence[float], raw: Sequence[float], smooth: Sequence[float],
                      val_x: Sequence[float], val_y: Sequence[float], epochs: int, finished: int) -> None:
@@ -47,20 +62,19 @@ class TrainingPlot(PlotWidget, can_focus=False):
         at ``val_x``, the axis spanning ``epochs`` and rules after the first ``finished`` epochs."""
         self.clear()
         self.set_ylabel(self.metric)
-        self.set_xlabel("epoch")
         self.set_xlimits(0, max(epochs, 1))
-        self.set_ylimits(*self._y_limits(raw, val_y))
-        for boundary in range(1, min(finished, epochs - 1) + 1):
-            self.add_v_line(boundary, BOUNDARY_STYLE)
+        low, high = self._y_limits(raw, val_y)
+        self.set_ylimits(low, high)
+        for boundary in range(1, min(finished, epochs - 1) + 1):  # drawn first: the data goes over them
+            self.plot([boundary, boundary], [low, high], line_style=BOUNDARY_STYLE, hires_mode=HiResMode.BRAILLE)
         if len(x):
-            self.scatter(*thin(x, raw), marker_style=RAW_STYLE, hires_mode=HiResMode.BRAILLE, label="batch")
-            self.plot(*thin(x, smooth), line_style=SMOOTH_STYLE, hires_mode=HiResMode.BRAILLE, label="smoothed")
+            self.scatter(*thin(x, raw), marker_style=RAW_STYLE, hires_mode=HiResMode.BRAILLE)
+            self.plot(*thin(x, smooth), line_style=SMOOTH_STYLE, hires_mode=HiResMode.BRAILLE)
         if len(val_x):
             self.plot(val_x, val_y, line_style=VALIDATION_STYLE, hires_mode=HiResMode.BRAILLE)
-            self.scatter(val_x, val_y, marker="●", marker_style=VALIDATION_STYLE, label="validation")
-        self.show_legend(self.legend_location, is_visible=bool(len(x)))
+            self.scatter(val_x, val_y, marker="●", marker_style=VALIDATION_STYLE)
 
-    def _y_limits(self, raw: Sequence[float], val_y: Sequence[float]) -> tuple[float | None, float | None]:
+    def _y_limits(self, raw: Sequence[float], val_y: Sequence[float]) -> tuple[float, float]:
         """The fixed ends of ``y_range``; an open end follows the data, with a little room."""
         low, high = self.y_range
         values = np.concatenate([np.asarray(raw, np.float64), np.asarray(val_y, np.float64)])

@@ -1,4 +1,8 @@
-"""TrainingProgress: how far the current epoch and the whole run are, the speed, elapsed time and ETA."""
+"""TrainingProgress: how far the current epoch and the whole run are, the speed, elapsed time and ETA.
+
+It is redrawn four times a second while training, so its texts have fixed sizes (see app.tcss) and
+change without a layout pass of the screen.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ from dataclasses import dataclass
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Label, ProgressBar
+from textual.widgets import ProgressBar, Static
 
 
 @dataclass(frozen=True)
@@ -40,22 +44,25 @@ class TrainingProgress(Vertical):
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="progress-row"):
-            yield Label("Epoch", id="epoch-label", classes="progress-name")
+            yield Static("Epoch", id="epoch-label", classes="progress-name")
             yield ProgressBar(total=1, show_eta=False, id="epoch-bar")
-            yield Label("", id="epoch-steps", classes="progress-count")
+            yield Static("", id="epoch-steps", classes="progress-count")
         with Horizontal(classes="progress-row"):
-            yield Label("Run", classes="progress-name")
+            yield Static("Run", classes="progress-name")
             yield ProgressBar(total=1, show_eta=False, id="run-bar")
-            yield Label("", id="run-steps", classes="progress-count")
-        yield Label("", id="progress-figures")
+            yield Static("", id="run-steps", classes="progress-count")
+        yield Static("", id="progress-figures")
 
     def show(self, progress: Progress) -> None:
         p = progress
-        self.query_one("#epoch-label", Label).update(f"Epoch {p.epoch}/{p.epochs}" if p.epochs else "Epoch")
+        speed = f"{p.images_per_s:,.0f} images/s" if math.isfinite(p.images_per_s) else "- images/s"
+        texts = {
+            "#epoch-label": f"Epoch {p.epoch}/{p.epochs}" if p.epochs else "Epoch",
+            "#epoch-steps": f"batch {p.step:,}/{p.steps:,}" if p.steps else "",
+            "#run-steps": f"batch {p.run_step:,}/{p.run_steps:,}" if p.run_steps else "",
+            "#progress-figures": f"{speed}  ·  elapsed {clock_text(p.elapsed)}  ·  ETA {clock_text(p.eta)}",
+        }
+        for selector, text in texts.items():
+            self.query_one(selector, Static).update(text, layout=False)
         self.query_one("#epoch-bar", ProgressBar).update(total=max(p.steps, 1), progress=p.step)
         self.query_one("#run-bar", ProgressBar).update(total=max(p.run_steps, 1), progress=p.run_step)
-        self.query_one("#epoch-steps", Label).update(f"batch {p.step:,}/{p.steps:,}" if p.steps else "")
-        self.query_one("#run-steps", Label).update(f"batch {p.run_step:,}/{p.run_steps:,}" if p.run_steps else "")
-        speed = f"{p.images_per_s:,.0f} images/s" if math.isfinite(p.images_per_s) else "- images/s"
-        self.query_one("#progress-figures", Label).update(
-            f"{speed}  ·  elapsed {clock_text(p.elapsed)}  ·  ETA {clock_text(p.eta)}")
