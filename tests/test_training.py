@@ -95,6 +95,21 @@ def test_stop_in_the_first_epoch_saves_nothing(splits, tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_stop_on_the_last_batch_still_keeps_that_complete_epoch(splits, tmp_path):
+    stop = threading.Event()
+    events = []
+
+    def emit(event):
+        events.append(event)
+        if isinstance(event, BatchEvent) and event.step == STEPS:
+            stop.set()
+
+    target = tmp_path / "m.keras"
+    done = train(build_model(seed=4), *splits, TrainConfig(epochs=3, batch_size=BATCH, save_to=target), emit, stop)
+    assert _kinds(events) == ["B"] * STEPS + ["E", "D"] and done == DoneEvent("stopped", 1)
+    read_weights(target)
+
+
 def test_stop_before_the_start(splits):
     stop = threading.Event()
     stop.set()

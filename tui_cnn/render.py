@@ -23,6 +23,10 @@ from rich.text import Text
 ASCII_RAMP = " .:-=+*#%@"
 UPPER_HALF = "\u2580"
 NAN_RGB = (96, 96, 96)
+# Overlays drawn over a map: pixels picked out (a filter's patch, pooling winners) and the cursor.
+MARK, CURSOR = 1, 2
+_OVERLAY_LEVELS = {MARK: -3, CURSOR: -4}
+_OVERLAY_RGB = {-3: (0, 190, 255), -4: (0, 255, 0)}
 MODES = ("heatmap", "ascii")
 SCALES = ("map", "layer")
 
@@ -94,7 +98,10 @@ def _half_block_style(cmap: str, top: int, bottom: int) -> Style:
 
 @lru_cache(maxsize=4096)
 def _level_color(cmap: str, level: int) -> Color:
-    rgb = NAN_RGB if level < 0 else tuple(int(c) for c in colormap(cmap)[level])
+    if level < 0:
+        rgb = _OVERLAY_RGB.get(level, NAN_RGB)
+    else:
+        rgb = tuple(int(c) for c in colormap(cmap)[level])
     return Color.from_rgb(*rgb)
 
 
@@ -126,8 +133,11 @@ class Heatmap(Block):
     """A 2-D map in colour, two pixel rows per text row, one column per pixel."""
 
     def __init__(self, values: np.ndarray, cmap: str = "inferno",
-                 vmin: float | None = None, vmax: float | None = None) -> None:
+                 vmin: float | None = None, vmax: float | None = None, marks: np.ndarray | None = None) -> None:
         q = quantize(normalize(values, vmin, vmax))
+        if marks is not None:  # MARK pixels in cyan, the CURSOR in green
+            for kind, level in _OVERLAY_LEVELS.items():
+                q[marks == kind] = level
         if q.shape[0] % 2:  # an odd last row has no lower pixel: leave the background alone
             q = np.vstack([q, np.full((1, q.shape[1]), -2, q.dtype)])
         lines = []
@@ -142,18 +152,26 @@ class AsciiMap(Block):
     """A 2-D map as plain characters from the ramp, one row per pixel row, ``char_width`` per pixel."""
 
     def __init__(self, values: np.ndarray, vmin: float | None = None, vmax: float | None = None,
-                 char_width: int = 1) -> None:
-        text_lines = ascii_lines(values, vmin, vmax, char_width)
+                 char_width: int = 1, marks: np.ndarray | None = None) -> None:
+        text_lines = ascii_lines(values, vmin, vmax, char_width, marks)
         super().__init__([[Segment(line)] for line in text_lines], values.shape[1] * char_width)
 
 
 def ascii_lines(values: np.ndarray, vmin: float | None = None, vmax: float | None = None,
-                char_width: int = 1) -> list[str]:
-    """The ASCII rendering as strings; NaN shows as '?'."""
+                char_width: int = 1, marks: np.ndarray | None = None) -> list[str]:
+    """The ASCII rendering as strings; NaN shows as '?', MARK pixels as '<>', the CURSOR as '[]'."""
     q = quantize(normalize(values, vmin, vmax), len(ASCII_RAMP))
+    if marks is not None:
+        for kind, level in _OVERLAY_LEVELS.items():
+            q[marks == kind] = level
     ramp = [c * char_width for c in ASCII_RAMP]
-    nan = "?" * char_width
-    return ["".join(ramp[v] if v >= 0 else nan for v in row) for row in q.tolist()]
+    special = {-1: "?" * char_width, -3: _bracket("<", ">", "o", char_width),
+               -4: _bracket("[", "]", "X", char_width)}
+    return ["".join(ramp[v] if v >= 0 else special[v] for v in row) for row in q.tolist()]
+
+
+def _bracket(left: str, right: str, single: str, width: int) -> str:
+    return single if width == 1 else left + " " * (width - 2) + right
 
 
 def render_map(values: np.ndarray, mode: str = "heatmap", cmap: str = "inferno",

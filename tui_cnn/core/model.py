@@ -251,7 +251,7 @@ def save_model_atomic(model: keras.Model, path: str | os.PathLike[str]) -> Path:
     os.close(fd)
     try:
         model.save(tmp)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes files private; a model is an ordinary file
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes files private; a model is an ordinary file
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
@@ -259,10 +259,15 @@ def save_model_atomic(model: keras.Model, path: str | os.PathLike[str]) -> Path:
     return path
 
 
-def _umask() -> int:
+def _read_umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+# Read once at import, in the main thread: os.umask can only be read by setting it, which is not
+# safe while a training thread may be creating files.
+_UMASK = _read_umask()
 
 
 def load_keras_model(path: str | os.PathLike[str]) -> keras.Model:

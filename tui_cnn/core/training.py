@@ -88,8 +88,10 @@ def _batch_callback(model: keras.Model, epoch: int, steps: int, batch_size: int,
     keras = import_keras()
 
     class EventCallback(keras.callbacks.Callback):
+        steps_done = 0
+
         def on_train_batch_end(self, batch, logs=None):
-            step = batch + 1
+            step = self.steps_done = batch + 1
             logs = logs or {}
             seen = min(step * batch_size, n_images)
             emit(BatchEvent(epoch, step, steps, float(logs.get("loss", np.nan)),
@@ -126,7 +128,7 @@ def train(
         callback = _batch_callback(model, epoch, steps, config.batch_size, len(y), config, emit, stop)
         started = time.perf_counter()
         history = model.fit(x, y, batch_size=config.batch_size, epochs=1, verbose=0, callbacks=[callback])
-        if stop.is_set():  # the epoch was cut short: it is neither evaluated nor saved
+        if stop.is_set() and callback.steps_done < steps:  # cut short: neither evaluated nor saved
             return _done(emit, "stopped", completed)
         seconds = time.perf_counter() - started
         loss, accuracy = history.history["loss"][-1], history.history["accuracy"][-1]

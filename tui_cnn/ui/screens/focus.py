@@ -1,4 +1,9 @@
-"""FocusScreen: one channel enlarged, with its colour scale, statistics and learned kernel."""
+"""FocusScreen: one channel enlarged, with its colour scale, statistics and learned kernel.
+
+Press ``i`` to inspect pixels: a cursor on the map, and beside it the arithmetic that produced the
+pixel under it (a convolution's patch, kernel, products and sum; a pooling window and its winner),
+with the input it read highlighted.
+"""
 
 from __future__ import annotations
 
@@ -13,9 +18,10 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from tui_cnn import render
+from tui_cnn.core import explain
 from tui_cnn.core.activations import Activations
 from tui_cnn.core.model import LAYERS
-from tui_cnn.ui.widgets.layer_list import shape_text
+from tui_cnn.ui.widgets.arithmetic_panel import ArithmeticPanel
 
 STRONGEST_INPUTS = 4  # of conv2's 64 input kernels, how many to show (the largest by |weights|)
 
@@ -24,8 +30,13 @@ class FocusScreen(Screen[int]):
     """A single feature map, as large as the terminal allows."""
 
     BINDINGS = [
-        Binding("right,l", "channel(1)", "Next channel", key_display="→"),
-        Binding("left,h", "channel(-1)", "Prev channel", key_display="←"),
+        Binding("right,l", "arrow(0, 1)", "Channel/cell", key_display="←→"),
+        Binding("left,h", "arrow(0, -1)", "Prev channel (cell when inspecting)", show=False),
+        Binding("up,k", "arrow(-1, 0)", "Cell up (when inspecting)", show=False),
+        Binding("down,j", "arrow(1, 0)", "Cell down (when inspecting)", show=False),
+        Binding("full_stop", "channel(1)", "Next channel", key_display=".", show=False),
+        Binding("comma", "channel(-1)", "Prev channel", key_display=",", show=False),
+        Binding("i", "toggle_inspect", "Inspect pixels"),
         Binding("m", "toggle_mode", "Heatmap/ASCII"),
         Binding("escape", "back", "Back"),
     ]
@@ -33,6 +44,8 @@ class FocusScreen(Screen[int]):
     def __init__(self, acts: Activations, layer: int, channel: int, cmap: str, mode: str = "heatmap") -> None:
         super().__init__()
         self.acts, self.layer_index, self.channel, self.cmap, self.mode = acts, layer, channel, cmap, mode
+        self.inspecting = False
+        self.cursor = (0, 0)
 
     def compose(self) -> ComposeResult:
         yield Static(id="focus-title")
@@ -41,6 +54,7 @@ class FocusScreen(Screen[int]):
                 yield Static(id="focus-map")
             with VerticalScroll(id="focus-info"):
                 yield Static(id="focus-stats")
+                yield ArithmeticPanel(id="arithmetic")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -61,20 +75,71 @@ class FocusScreen(Screen[int]):
         self.query_one("#focus-title", Static).update(
             f"[b]{spec.name}[/b] · {spec.title} · [b]channel {self.channel} of {total}[/b] (0-{total - 1}) · "
             f"{h}x{w} · {'heatmap' if self.mode == 'heatmap' else 'ASCII'}")
-        self.query_one("#focus-map", Static).update(self._enlarged())
-        self.query_one("#focus-stats", Static).update(self._info())
+        inspectable = spec.kind in ("conv", "pool")
+        self.inspecting = self.inspecting and inspectable
+        self.query_one("#focus-stats", Static).display = not self.inspecting
+        self.query_one(ArithmeticPanel).display = self.inspecting
+        if self.inspecting:
+            self._inspect()
+        else:
+            self.query_one("#focus-map", Static).update(self._fit([(None, self.values, None)]))
+            self.query_one("#focus-stats", Static).update(self._info())
 
-    def _enlarged(self):
+    def _fit(self, maps: list[tuple[str | None, np.ndarray, np.ndarray | None]], cmaps: tuple[str, ...] = ()) -> Group:
+        """Maps (title, values, marks) side by side, each enlarged as far as the box allows."""
         box = self.query_one("#focus-map-box")
-        h, w = self.values.shape
-        avail_w, avail_h = max(box.size.width - 1, w), max(box.size.height, 1)
-        if self.mode == "ascii":
-            k = max(1, min(avail_w // (2 * w), avail_h // h))
-            big = np.repeat(self.values, k, axis=0)
-            return render.AsciiMap(big, char_width=2 * k)
-        k = max(1, min(avail_w // w, (2 * avail_h) // h))
-        big = np.kron(self.values, np.ones((k, k), np.float32))
-        return render.Heatmap(big, self.cmap)
+        box_w, avail_h = max(box.size.width - 2, 10), max(box.size.height - 2, 4)
+        # Side by side if every map fits at its smallest; otherwise one under the other (the box scrolls).
+        side_by_side = sum(values.shape[1] for _, values, _ in maps) + 2 * (len(maps) - 1) <= box_w
+        avail_w = (box_w - 2 * (len(maps) - 1)) // len(maps) if side_by_side else box_w
+        blocks = []
+        for i, (title, values, marks) in enumerate(maps):
+            h, w = values.shape
+            if self.mode == "ascii":
+                k = max(1, min(avail_w // (2 * w), avail_h // h))
+                big = np.repeat(values, k, axis=0)
+                big_marks = None if marks is None else np.repeat(marks, k, axis=0)
+                char_width = 2 * k if 2 * w <= avail_w else 1  # square pixels when there is room
+                body = render.AsciiMap(big, char_width=char_width, marks=big_marks)
+            else:
+                k = max(1, min(avail_w // w, (2 * avail_h) // h))
+                big = np.kron(values, np.ones((k, k), np.float32))
+                big_marks = None if marks is None else np.kron(marks, np.ones((k, k), marks.dtype))
+                body = render.Heatmap(big, cmaps[i] if i < len(cmaps) else self.cmap, marks=big_marks)
+            blocks.append(render.labelled(body, title) if title else body)
+        if len(blocks) == 1 or not side_by_side:
+            return Group(*[item for block in blocks for item in (block, Text(""))][:-1])
+        width = sum(b.width for b in blocks) + 2 * (len(blocks) - 1)
+        return Group(render.Block(render.join_blocks(blocks, 2), width))
+
+    def _inspect(self) -> None:
+        """The map with the cursor, the input it reads with the cells used, and the arithmetic."""
+        spec = LAYERS[self.layer_index]
+        row, col = self.cursor
+        marks = np.zeros(self.values.shape, np.int8)
+        marks[row, col] = render.CURSOR
+        here = f"{spec.name} #{self.channel} ({row}, {col})"
+        panel = self.query_one(ArithmeticPanel)
+        value = float(self.values[row, col])
+        if spec.kind == "conv":
+            cell = explain.conv_cell(self.app.weights, self.acts, spec.name, self.channel, row, col)
+            term = cell.strongest(1)[0]
+            source = self.acts.image if cell.source == "input" else self.acts.layer(cell.source).channel(
+                term.input_channel)
+            source_marks = _frame(source.shape, row, col, 3)
+            name = "input image" if cell.source == "input" else f"{cell.source} #{term.input_channel} (strongest)"
+            panel.show_conv(cell, value)
+        else:
+            cell = explain.pool_cell(self.acts, spec.name, self.channel, row, col)
+            source = self.acts.layer(cell.source).channel(self.channel)
+            source_marks = explain.pool_winners(source, only_decisive=True).astype(np.int8) * render.MARK
+            r, c = cell.winner
+            source_marks[cell.top + r, cell.left + c] = render.CURSOR
+            name = f"{cell.source} #{self.channel}: winners"
+            panel.show_pool(cell, value)
+        source_cmap = "gray" if name == "input image" else self.cmap
+        maps = [(here, self.values, marks), (name, source, source_marks)]
+        self.query_one("#focus-map", Static).update(self._fit(maps, (self.cmap, source_cmap)))
 
     def _info(self) -> Group:
         values = self.values
@@ -116,17 +181,49 @@ class FocusScreen(Screen[int]):
         return [Text(f"Learned kernels: 64 of 3x3, one per input channel; the {STRONGEST_INPUTS} strongest:",
                      "bold"), tables, Text(f"bias {bias:+.4f}")]
 
+    def action_arrow(self, d_row: int, d_col: int) -> None:
+        if not self.inspecting:
+            if d_col:
+                self.action_channel(d_col)
+            return
+        h, w = self.values.shape
+        self.cursor = (min(max(self.cursor[0] + d_row, 0), h - 1), min(max(self.cursor[1] + d_col, 0), w - 1))
+        self.redraw()
+
+    def action_toggle_inspect(self) -> None:
+        if LAYERS[self.layer_index].kind not in ("conv", "pool"):
+            self.notify("Pixel arithmetic is shown for convolution and pooling layers")
+            return
+        self.inspecting = not self.inspecting
+        if self.inspecting and self.cursor == (0, 0):
+            self.cursor = np.unravel_index(int(np.argmax(self.values)), self.values.shape)  # start somewhere lit
+            self.cursor = (int(self.cursor[0]), int(self.cursor[1]))
+        self.redraw()
+
     def action_channel(self, step: int) -> None:
         total = LAYERS[self.layer_index].output_shape[-1]
         self.channel = (self.channel + step) % total
         self.redraw()
 
     def action_back(self) -> None:
+        if self.inspecting:  # Escape leaves the inspector first
+            self.inspecting = False
+            self.redraw()
+            return
         self.dismiss(self.channel)  # the explorer's cursor follows to the channel seen last
 
     def action_toggle_mode(self) -> None:
         self.mode = "ascii" if self.mode == "heatmap" else "heatmap"
         self.redraw()
+
+
+def _frame(shape: tuple[int, int], row: int, col: int, size: int) -> np.ndarray:
+    """MARK the ring of pixels around a size x size patch, leaving the patch itself visible."""
+    marks = np.zeros(shape, np.int8)
+    top, left = max(row - 1, 0), max(col - 1, 0)
+    marks[top : row + size + 1, left : col + size + 1] = render.MARK
+    marks[row : row + size, col : col + size] = 0
+    return marks
 
 
 def kernel_table(kernel: np.ndarray) -> Table:
