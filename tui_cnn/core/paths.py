@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-ASSETS_DIR = Path(__file__).resolve().parents[2] / "assets"
+_PACKAGE = Path(__file__).resolve().parents[1]
+# A wheel installs assets/ as tui_cnn/assets; a source checkout (or editable install) has it beside tui_cnn/.
+ASSETS_DIR = _PACKAGE / "assets" if (_PACKAGE / "assets").is_dir() else _PACKAGE.parent / "assets"
 SHIPPED_MODEL = ASSETS_DIR / "fashion_cnn.keras"
 SAMPLES_DIR = ASSETS_DIR / "samples"
 MODEL_FILENAME = "fashion_cnn.keras"
