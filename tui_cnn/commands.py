@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from tui_cnn.core import activations, data, paths
+from tui_cnn.core import activations, data, lesson, paths
 from tui_cnn.core.model import LAYERS, Weights, layer_index, read_weights
 
 
@@ -106,22 +106,17 @@ def evaluate(args: argparse.Namespace) -> int:
 def summary(args: argparse.Namespace) -> int:
     """Each layer's output shape and parameter count, as model.summary() shows them."""
     path = _model_path(args)
-    weights = read_weights(path)
+    rows = lesson.summary(read_weights(path))
     table = Table(title=f"Model: fashion_cnn ({escape(path.name)})", title_justify="left")
     table.add_column("Layer (type)")
     table.add_column("Output Shape")
     table.add_column("as a picture", justify="right")
     table.add_column("Param #", justify="right")
-    total = 0
-    for spec in LAYERS:
-        params = layer_params(weights, spec.name)
-        total += params
-        keras_shape = "(None, " + ", ".join(str(d) for d in spec.output_shape) + ")"
-        table.add_row(f"{spec.name} ({_keras_class(spec.kind)})", keras_shape,
-                      "x".join(str(d) for d in spec.output_shape), f"{params:,}")
+    for row in rows.layers:
+        table.add_row(row.label, row.keras_shape, lesson.shape_text(row.output_shape), f"{row.params:,}")
     console = Console()
     console.print(table)
-    console.print(f"Total params: {total:,}")
+    console.print(f"Total params: {rows.total_params:,}")
     return 0
 
 
@@ -129,10 +124,6 @@ def layer_params(weights: Weights, name: str) -> int:
     if name not in Weights.EXPECTED:
         return 0
     return weights.kernel(name).size + weights.bias(name).size
-
-
-def _keras_class(kind: str) -> str:
-    return {"conv": "Conv2D", "pool": "MaxPooling2D", "flatten": "Flatten"}.get(kind, "Dense")
 
 
 def show(args: argparse.Namespace) -> int:

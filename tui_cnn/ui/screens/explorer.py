@@ -41,7 +41,10 @@ class ExplorerScreen(Screen):
         Binding("i", "app.pick_image", "Images"),
         Binding("o", "app.open_file", "Open file"),
         Binding("t", "train", "Train"),
+        Binding("f", "filter_lab", "Filter lab"),
         Binding("w", "switch_model", "Shipped/trained model", show=False),
+        Binding("S", "summary", "Summary"),
+        Binding("C", "compare", "Compare"),
     ]
 
     def __init__(self) -> None:
@@ -167,6 +170,24 @@ class ExplorerScreen(Screen):
         from tui_cnn.ui.screens.training import TrainingScreen
 
         TrainingScreen.open(self.app)
+
+    def action_filter_lab(self) -> None:
+        from tui_cnn.ui.screens.filter_lab import FilterLabScreen
+
+        if self.picture is not None:
+            self.app.push_screen(FilterLabScreen(self.picture, self.mode))
+
+    def action_summary(self) -> None:
+        from tui_cnn.ui.screens.summary import SummaryScreen
+
+        if self.app.weights is not None:
+            self.app.push_screen(SummaryScreen())
+
+    def action_compare(self) -> None:
+        from tui_cnn.ui.screens.compare import CompareScreen
+
+        if self.app.weights is not None and self.app.images:
+            self.app.push_screen(CompareScreen(self.mode, self.cmap))
 
     def action_switch_model(self) -> None:
         from tui_cnn.ui.screens.training import switch_model

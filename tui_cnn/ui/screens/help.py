@@ -16,16 +16,23 @@ INTRO = ("tui-cnn shows what the lesson's CNN computes for one image: each 3x3 c
 
 def _sections():
     from tui_cnn.ui.app import TuiCnnApp
+    from tui_cnn.ui.screens.compare import CompareScreen
     from tui_cnn.ui.screens.explorer import ExplorerScreen
+    from tui_cnn.ui.screens.filter_lab import FilterLabScreen
     from tui_cnn.ui.screens.focus import FocusScreen
     from tui_cnn.ui.screens.picker import PickerScreen
+    from tui_cnn.ui.screens.summary import SummaryScreen
     from tui_cnn.ui.widgets.feature_grid import FeatureGrid
+    from tui_cnn.ui.widgets.kernel_editor import KernelEditor
 
     return [
         ("Explorer", ExplorerScreen.BINDINGS),
         ("Feature maps (the grid)", FeatureGrid.BINDINGS),
         ("Focus view (one channel)", FocusScreen.BINDINGS),
         ("Image picker", PickerScreen.BINDINGS),
+        ("Filter lab", [*FilterLabScreen.BINDINGS, *KernelEditor.BINDINGS]),
+        ("Model summary", SummaryScreen.BINDINGS),
+        ("Course comparison (one channel, three images)", CompareScreen.BINDINGS),
         ("Everywhere", [*TuiCnnApp.BINDINGS, Binding("tab", "", "Next pane"),
                         Binding("ctrl+p", "", "Command palette"), Binding("escape", "", "Back / close")]),
     ]

@@ -1,0 +1,130 @@
+"""The explained model summary: every number in it must be what the model and its weights give."""
+
+from __future__ import annotations
+
+import math
+import re
+
+import numpy as np
+import pytest
+
+from core_helpers import random_weights
+from tui_cnn.core import activations, arithmetic, lesson
+from tui_cnn.core.model import INPUT_SHAPE, LAYERS, Weights, read_weights
+from tui_cnn.core.paths import SHIPPED_MODEL
+
+FORMULA = re.compile(r"^(\d+(?:x\d+)+) \+ (\d+) = ([\d,]+)$")
+
+
+@pytest.fixture(scope="module")
+def weights():
+    return read_weights(SHIPPED_MODEL)
+
+
+@pytest.fixture(scope="module")
+def table(weights):
+    return lesson.summary(weights)
+
+
+def test_rows_are_the_models_layers_with_keras_shapes_and_classes(table, weights):
+    acts = activations.compute(weights, np.zeros((28, 28), np.uint8))
+    assert [row.name for row in table.layers] == [spec.name for spec in LAYERS]
+    for row, spec, output in zip(table.layers, LAYERS, acts.layers):
+        assert row.output_shape == spec.output_shape == output.shape, row.name
+        assert row.keras_shape == "(None, " + ", ".join(map(str, output.shape)) + ")"
+    assert table.layer("conv1").keras_shape == "(None, 26, 26, 64)"
+    assert table.layer("flatten").keras_shape == "(None, 1600)"
+    assert [row.keras_class for row in table.layers] == ["Conv2D", "MaxPooling2D", "Conv2D", "MaxPooling2D",
+                                                         "Flatten", "Dense", "Dense"]
+    assert table.layer("conv2").label == "conv2 (Conv2D)"
+    # Each layer's input is the previous layer's output, starting from the 28x28x1 image.
+    assert table.input_shape == INPUT_SHAPE
+    assert [row.input_shape for row in table.layers] == [INPUT_SHAPE] + [r.output_shape for r in table.layers[:-1]]
+
+
+def test_parameter_counts_and_formulas_equal_the_weights(table, weights):
+    for row in table.layers:
+        if row.name in Weights.EXPECTED:
+            kernel, bias = weights.kernel(row.name), weights.bias(row.name)
+            assert row.params == kernel.size + bias.size
+            factors, added, result = FORMULA.match(row.formula).groups()
+            assert tuple(int(f) for f in factors.split("x")) == kernel.shape
+            assert int(added) == bias.size
+            assert int(result.replace(",", "")) == math.prod(kernel.shape) + bias.size == row.params
+            assert row.formula in row.params_note
+        else:
+            assert row.params == 0 and row.formula == "" and "0 parameters" in row.params_note
+    assert [row.formula for row in table.layers if row.formula] == [
+        "3x3x1x64 + 64 = 640", "3x3x64x64 + 64 = 36,928", "1600x128 + 128 = 204,928", "128x10 + 10 = 1,290"]
+    assert table.total_params == weights.param_count() == 243_786
+    assert table.total_note.startswith("640 + 36,928 + 204,928 + 1,290 = 243,786")
+    assert table.total_bytes == sum(weights.kernel(n).nbytes + weights.bias(n).nbytes for n in Weights.EXPECTED)
+    assert lesson.human_bytes(table.total_bytes) == "952.29 KB"  # what Keras prints for this model
+
+
+def test_the_lessons_explanations(table):
+    conv1, pool1, conv2, pool2, flatten, dense, output = (row.shape_note for row in table.layers)
+    assert conv1.startswith("28 -> 26:")
+    assert "all eight neighbours" in conv1 and "one pixel is lost on each border (28 - 2 = 26)" in conv1
+    assert "A 5x5 filter would lose two" in conv1
+    assert pool1.startswith("26 -> 13:") and "halved" in pool1 and "quarter" in pool1
+    assert "676 -> 169" in pool1 and "rounded" not in pool1  # 26 is even: nothing dropped
+    assert conv2.startswith("13 -> 11:") and "second 3x3 convolution" in conv2 and "(13 - 2 = 11)" in conv2
+    assert "all 64 maps of pool1" in conv2
+    assert pool2.startswith("11 -> 5:") and "rounded down to 5, not 6" in pool2
+    assert "odd last row and column" in pool2 and "dropped" in pool2
+    assert flatten.startswith("5x5x64 = 1,600 values") and "784" in flatten
+    assert dense.startswith("1,600 -> 128") and output.startswith("128 -> 10") and "softmax" in output
+    assert "84%" in table.layer("dense").params_note  # 204,928 of 243,786
+    assert table.input_note == "The image: 28x28 pixels, grayscale, 784 values."
+
+
+def test_shapes_follow_the_arithmetic_the_app_runs(table):
+    """The shape rules in the text (k - 1 lost, halved and rounded down) are what conv2d and max_pool2d do."""
+    x = np.zeros(INPUT_SHAPE, np.float32)
+    for row in table.layers:
+        if row.keras_class == "Conv2D":
+            k = int(row.formula.split("x")[0])
+            x = arithmetic.conv2d(x, np.zeros((k, k, x.shape[2], row.output_shape[2]), np.float32),
+                                  np.zeros(row.output_shape[2], np.float32))
+        elif row.keras_class == "MaxPooling2D":
+            x = arithmetic.max_pool2d(x, lesson.POOL)
+        else:
+            break
+        assert x.shape == row.output_shape, row.name
+
+
+def test_numbers_come_from_the_weights_not_the_text():
+    """A 5x5 first convolution: every shape, count and sentence after it changes with it."""
+    base = random_weights(seed=1)
+    rng = np.random.default_rng(0)
+    odd = Weights(
+        conv1_kernel=rng.normal(size=(5, 5, 1, 32)).astype(np.float32), conv1_bias=np.zeros(32, np.float32),
+        conv2_kernel=rng.normal(size=(3, 3, 32, 16)).astype(np.float32), conv2_bias=np.zeros(16, np.float32),
+        dense_kernel=rng.normal(size=(400, 128)).astype(np.float32), dense_bias=base.dense_bias,
+        output_kernel=base.output_kernel, output_bias=base.output_bias)
+    table = lesson.summary(odd)
+    shapes = [row.output_shape for row in table.layers]
+    # 28 -5+1-> 24 -/2-> 12 -3+1-> 10 -/2-> 5: 5x5x16 = 400
+    assert shapes == [(24, 24, 32), (12, 12, 32), (10, 10, 16), (5, 5, 16), (400,), (128,), (10,)]
+    conv1, pool1, conv2, pool2, flatten = (row.shape_note for row in table.layers[:5])
+    assert conv1.startswith("28 -> 24:") and "all 24 neighbours" in conv1
+    assert "two pixels are lost on each border (28 - 4 = 24)" in conv1 and "A 7x7 filter would lose three" in conv1
+    assert table.layer("conv1").formula == "5x5x1x32 + 32 = 832"
+    assert pool1.startswith("24 -> 12:") and "rounded" not in pool1
+    assert conv2.startswith("12 -> 10:") and "all 32 maps of pool1" in conv2
+    assert pool2.startswith("10 -> 5:") and "rounded" not in pool2  # 10 is even
+    assert flatten.startswith("5x5x16 = 400 values") and "fewer than" in flatten
+    assert table.layer("dense").formula == "400x128 + 128 = 51,328"
+    assert table.total_params == odd.param_count()
+
+
+@pytest.mark.parametrize(("n", "text"), [(0, "0 B"), (1023, "1023 B"), (1024, "1.00 KB"),
+                                          (975_144, "952.29 KB"), (3 * 1024**2, "3.00 MB")])
+def test_human_bytes(n, text):
+    assert lesson.human_bytes(n) == text
+
+
+def test_sum_text_is_the_formulas_left_side(table):
+    assert table.layer("conv2").sum_text == "3x3x64x64 + 64"
+    assert table.layer("pool1").sum_text == ""

@@ -1,0 +1,147 @@
+"""FilterMaps: an image, the image through a 3x3 filter and its 2x2 max pooling, side by side.
+
+All three are pixels on one 0..255 scale (black 0, white 255), so a dim result is a small one and
+the clamp at 255 shows. They are drawn as large as the widget allows, all at the same scale, so
+their sizes compare truly (28 -> 26 -> 13). When even one text cell per pixel does not fit, ASCII
+first pairs pixel rows, then (as heatmaps do) everything is drawn at half size; the caption under
+the first map says so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from rich.segment import Segment
+from rich.style import Style
+from textual.widget import Widget
+
+from tui_cnn import render
+from tui_cnn.core.filters import PIXEL_RANGE
+
+GAP = 3
+ARROW = " \u2192 "
+MAX_SCALE = 4
+NAME_STYLE = Style(bold=True)
+
+
+@dataclass(frozen=True)
+class Layout:
+    """How pixels become text cells: ``scale`` cells per pixel each way (ASCII: ``columns`` wide)."""
+
+    scale: int = 1
+    columns: int = 1  # ASCII only: characters per pixel
+    paired: bool = False  # ASCII only: two pixel rows averaged into one text row
+    half: bool = False  # 2x2 averages first: a quarter of the cells
+
+    def note(self) -> str:
+        return "half size" if self.half else "2 rows a line" if self.paired else ""
+
+
+HEATMAP_LAYOUTS = [*(Layout(k) for k in range(MAX_SCALE, 0, -1)), Layout(half=True)]
+ASCII_LAYOUTS = [*(Layout(k, 2 * k) for k in range(MAX_SCALE // 2, 0, -1)), Layout(), Layout(paired=True),
+                 Layout(half=True), Layout(paired=True, half=True)]
+
+
+class FilterMaps(Widget):
+    """Labelled maps in a row (wrapping if the widget is too narrow), arrows between them."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.maps: list[tuple[str, np.ndarray]] = []
+        self.mode = "heatmap"
+
+    def show(self, maps: list[tuple[str, np.ndarray]], mode: str) -> None:
+        """``maps`` are (name, 2-D array of 0..255) pairs; each is labelled with its name and size."""
+        self.maps, self.mode = maps, mode
+        self.refresh()
+
+    def fitting_layout(self) -> tuple[Layout, bool]:
+        """The largest layout that fits, and whether a caption line fits under it."""
+        layouts = HEATMAP_LAYOUTS if self.mode == "heatmap" else ASCII_LAYOUTS
+        for spare, caption in ((2, True), (1, False)):  # a label, and a caption if there is room
+            for layout in layouts:
+                width, height = self._maps_size(layout)
+                if width <= self.size.width and height + spare <= self.size.height:
+                    return layout, caption
+        return layouts[-1], False
+
+    def _maps_size(self, layout: Layout) -> tuple[int, int]:
+        """Width and height of the maps (without label and caption) side by side."""
+        widths, heights = [], []
+        for name, values in self.maps:
+            h, w = values.shape
+            if layout.half:
+                h, w = (h + 1) // 2, (w + 1) // 2
+            if self.mode == "heatmap":
+                widths.append(w * layout.scale)
+                heights.append(-(-h * layout.scale // 2))
+            else:
+                widths.append(w * layout.columns)
+                heights.append(-(-h // 2) if layout.paired else h * layout.scale)
+            widths[-1] = max(widths[-1], len(_label(name, values)))
+        return sum(widths) + GAP * (len(widths) - 1), max(heights, default=0)
+
+    def _block(self, name: str, values: np.ndarray, layout: Layout, caption: str | None) -> render.Block:
+        lo, hi = PIXEL_RANGE
+        shown = render.shrink2(values) if layout.half else values
+        if self.mode == "heatmap":
+            body = render.Heatmap(np.kron(shown, np.ones((layout.scale, layout.scale))), "gray", lo, hi)
+        else:
+            shown = np.repeat(shown, layout.scale, axis=0)
+            if layout.paired:
+                h, w = shown.shape
+                shown = np.pad(shown, ((0, h % 2), (0, 0)), mode="edge").reshape(-1, 2, w).mean(axis=1)
+            body = render.AsciiMap(shown, lo, hi, char_width=layout.columns)
+        label = _label(name, values)
+        width = max(body.width, len(label))
+        lines = [[Segment(label.ljust(width), NAME_STYLE)]]
+        pad = [Segment(" " * (width - body.width))] if width > body.width else []
+        lines += [[*line, *pad] for line in body.lines]
+        if caption is not None:
+            lines.append([Segment(caption[:width].ljust(width), render.LABEL_STYLE)])
+        return render.Block(lines, width)
+
+    def render(self) -> render.Block:
+        if not self.maps or not self.size.width:
+            return render.Block([], 0)
+        layout, caption = self.fitting_layout()
+        captions: list[str | None] = [f"max {values.max():.0f}" if caption else None for _, values in self.maps]
+        if caption and layout.note():
+            captions[0] += f", {layout.note()}"
+        blocks = [self._block(name, values, layout, text) for (name, values), text in zip(self.maps, captions)]
+        lines: list[list[Segment]] = []
+        start = 0
+        while start < len(blocks):  # as many maps per line as fit, at least one
+            end = start + 1
+            while end < len(blocks) and _width(blocks[start : end + 1]) <= self.size.width:
+                end += 1
+            if lines:
+                lines.append([])
+            lines.extend(_side_by_side(blocks[start:end]))
+            start = end
+        return render.Block(lines, max(sum(len(s.text) for s in line) for line in lines))
+
+
+def _label(name: str, values: np.ndarray) -> str:
+    h, w = values.shape
+    return f"{name} {h}x{w}"
+
+
+def _width(blocks: list[render.Block]) -> int:
+    return sum(b.width for b in blocks) + GAP * (len(blocks) - 1)
+
+
+def _side_by_side(blocks: list[render.Block]) -> list[list[Segment]]:
+    """The blocks top-aligned, GAP columns apart, with an arrow halfway down the smaller of each pair."""
+    height = max(b.height for b in blocks)
+    lines = []
+    for row in range(height):
+        line: list[Segment] = []
+        for i, block in enumerate(blocks):
+            if i:
+                arrow_row = min(blocks[i - 1].height, block.height) // 2
+                line.append(Segment(ARROW if row == arrow_row else " " * GAP, render.LABEL_STYLE))
+            line.extend(block.lines[row] if row < block.height else [Segment(" " * block.width)])
+        lines.append(line)
+    return lines
