@@ -144,7 +144,7 @@ async def test_help_and_command_palette(make_app):
         assert isinstance(app.screen, ExplorerScreen)
         await pilot.press("ctrl+p")
         await pilot.pause()
-        await pilot.press(*"Heatmap/ASCII")
+        await pilot.press(*"Heatmap or ASCII")
         await pilot.pause(0.3)
         await pilot.press("enter")
         await pilot.pause()

@@ -264,7 +264,7 @@ async def test_train_stop_explore_switch_and_resume(make_app, samples, shipped_w
             assert np.array_equal(app.weights.kernel(layer), kept.kernel(layer))
             assert np.array_equal(model.get_layer(index=_keras_index(model, layer)).get_weights()[0], kept.kernel(layer))
         assert not np.array_equal(kept.conv1_kernel, shipped_weights.conv1_kernel)
-        assert app.model_label == str(saved)
+        assert app.model_label == "trained"
 
         await pilot.press("escape")
         explorer = app.screen
@@ -278,7 +278,7 @@ async def test_train_stop_explore_switch_and_resume(make_app, samples, shipped_w
                                    activations.compute(shipped_weights, explorer.picture.image).probabilities,
                                    rtol=1e-6)
         await pilot.press("w")  # and to the trained one again
-        assert app.model_label == str(saved)
+        assert app.model_label == "trained"
 
         await pilot.press("t", "r")  # resume epochs 2 to 5 from epoch 1's saved model
         assert app.screen is screen

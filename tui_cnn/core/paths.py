@@ -32,3 +32,10 @@ def default_model_path() -> Path:
     """The user's own trained model if there is one, otherwise the model shipped in ``assets/``."""
     mine = user_model_path()
     return mine if mine.is_file() else SHIPPED_MODEL
+
+
+def model_label(path: Path) -> str:
+    """How the UI names a model: "shipped", "trained" (the user's own) or the file's name."""
+    if path == SHIPPED_MODEL:
+        return "shipped"
+    return "trained" if path == user_model_path() else Path(path).name

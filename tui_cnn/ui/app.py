@@ -63,9 +63,9 @@ class TuiCnnApp(App):
             self.text = text
 
     class PredictionsReady(Message):
-        def __init__(self, predictions: np.ndarray) -> None:
+        def __init__(self, predictions: np.ndarray, weights: Weights, images: data.Split) -> None:
             super().__init__()
-            self.predictions = predictions
+            self.predictions, self.weights, self.images = predictions, weights, images
 
     def __init__(self, *, model_path: Path | None = None, data_dir: str | None = None,
                  weights: Weights | None = None, images: data.Split | None = None,
@@ -79,6 +79,7 @@ class TuiCnnApp(App):
         self.images = images
         self.index = start_index
         self.predictions: np.ndarray | None = None
+        self._predicting_for: tuple[int, int] | None = None
         self._acts: OrderedDict[tuple, Activations] = OrderedDict()
 
     def get_default_screen(self) -> Screen:
@@ -118,7 +119,7 @@ class TuiCnnApp(App):
             except ModelFileError as exc:
                 problems.append(str(exc))
                 continue
-            return weights, _model_label(path)
+            return weights, paths.model_label(path)
         return None, ""
 
     def _samples(self, problems: list[str]) -> data.Split | None:
@@ -209,20 +210,25 @@ class TuiCnnApp(App):
 
     def ensure_predictions(self) -> None:
         """Start computing every image's prediction (about 1.5 s for 10,000) unless done."""
-        busy = any(w.group == "predictions" and w.is_running for w in self.workers)
-        if self.predictions is None and not busy and self.weights is not None and self.images is not None:
+        if self.predictions is not None or self.weights is None or self.images is None:
+            return
+        wanted = (id(self.weights), id(self.images))
+        if self._predicting_for != wanted:  # not already on its way for this model and image set
+            self._predicting_for = wanted
             self.compute_predictions(self.weights, self.images)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="predictions")
     def compute_predictions(self, weights: Weights, images: data.Split) -> None:
         probs = activations.predict_batch(weights, images.images)
-        self.post_message(self.PredictionsReady(probs.argmax(axis=1)))
+        self.post_message(self.PredictionsReady(probs.argmax(axis=1), weights, images))
 
     @on(PredictionsReady)
     def _predictions_ready(self, event: PredictionsReady) -> None:
         from tui_cnn.ui.screens.picker import PickerScreen
 
-        self.predictions = event.predictions
+        if event.weights is not self.weights or event.images is not self.images:
+            return  # computed for a model or image set that has since been replaced
+        self.predictions, self._predicting_for = event.predictions, None
         if isinstance(self.screen, PickerScreen):
             self.screen.predictions_ready()
 
@@ -264,7 +270,7 @@ class TuiCnnApp(App):
         explorer = self.screen_stack[0]
         for binding in ExplorerScreen.BINDINGS:
             if binding.show:
-                yield SystemCommand(binding.description, f"key {binding.key_display or binding.key}",
+                yield SystemCommand(binding.tooltip or binding.description, f"key {binding.key_display or binding.key}",
                                     lambda action=binding.action: self.run_action(action, explorer))
         yield SystemCommand("Random image", "key r", lambda: self.run_action("random_image", explorer))
         yield SystemCommand("Keys", "all keys, key ?", self.action_help)
@@ -286,10 +292,6 @@ class TuiCnnApp(App):
             self.push_screen(TooSmallScreen(MIN_SIZE))
         elif not small and showing:
             self.pop_screen()
-
-
-def _model_label(path: Path) -> str:
-    return "shipped" if path == paths.SHIPPED_MODEL else str(path)
 
 
 def run(data_dir: str | None = None, model_path: Path | None = None) -> int:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from tui_cnn import render
 from tui_cnn.core.data import CLASS_NAMES
@@ -18,6 +18,7 @@ from tui_cnn.core.model import LAYERS
 from tui_cnn.core.samples import SOURCE as SAMPLES_SOURCE
 from tui_cnn.ui.screens.prompt_modal import PromptModal
 from tui_cnn.ui.widgets.comparison_grid import ComparisonGrid, ComparisonRow
+from tui_cnn.ui.widgets.quiet_footer import QuietFooter
 
 COURSE_IMAGES = (0, 23, 28)  # the course's FIRST_IMAGE, SECOND_IMAGE and THIRD_IMAGE
 CONVOLUTION_NUMBER = 1  # the course's channel
@@ -58,7 +59,7 @@ class CompareScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Static(id="compare-title")
         yield ComparisonGrid(id="compare-grid")
-        yield Footer()
+        yield QuietFooter(compact=True)
 
     def on_mount(self) -> None:
         self.action_defaults()

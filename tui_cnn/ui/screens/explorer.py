@@ -9,16 +9,17 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 
 from tui_cnn import render
 from tui_cnn.core.activations import Activations
 from tui_cnn.core.model import LAYERS
 from tui_cnn.ui.picture import Picture
-from tui_cnn.ui.widgets.feature_grid import FeatureGrid
+from tui_cnn.ui.widgets.feature_grid import FeatureGrid, View
 from tui_cnn.ui.widgets.image_panel import ImagePanel
 from tui_cnn.ui.widgets.layer_list import LayerList, shape_text
 from tui_cnn.ui.widgets.vector_view import VectorView
+from tui_cnn.ui.widgets.quiet_footer import QuietFooter
 
 MODE_NAMES = {"heatmap": "heatmap", "ascii": "ASCII"}
 SCALE_NAMES = {"map": "scale per map", "layer": "scale per layer"}
@@ -28,23 +29,24 @@ class ExplorerScreen(Screen):
     """Step through the layers of the model for one image."""
 
     BINDINGS = [
-        Binding("right_square_bracket", "layer(1)", "Next layer", key_display="]"),
+        Binding("enter", "open_channel", "Open", tooltip="Open the channel under the cursor (focus view)"),
+        Binding("right_square_bracket", "layer(1)", "Layer", key_display="]", tooltip="Next layer"),
         Binding("left_square_bracket", "layer(-1)", "Prev layer", key_display="[", show=False),
         *[Binding(str(n), f"goto_layer({n - 1})", f"Layer {n}", show=False) for n in range(1, 8)],
-        Binding("m", "toggle_mode", "Heatmap/ASCII"),
-        Binding("c", "cycle_cmap", "Colours"),
-        Binding("s", "toggle_scale", "Scale"),
-        Binding("z", "toggle_half", "Zoom"),
+        Binding("m", "toggle_mode", "Mode", tooltip="Heatmap or ASCII"),
+        Binding("c", "cycle_cmap", "Colours", tooltip="Cycle the colour map: inferno, viridis, gray"),
+        Binding("s", "toggle_scale", "Scale", tooltip="Scale each map on its own, or one scale for the layer"),
+        Binding("z", "toggle_half", "Zoom", tooltip="Half-size maps: four times as many on a page"),
         Binding("n", "step_image(1)", "Next image", show=False),
         Binding("p", "step_image(-1)", "Prev image", show=False),
         Binding("r", "random_image", "Random image", show=False),
-        Binding("i", "app.pick_image", "Images"),
-        Binding("o", "app.open_file", "Open file"),
-        Binding("t", "train", "Train"),
-        Binding("f", "filter_lab", "Filter lab"),
+        Binding("i", "app.pick_image", "Images", tooltip="Pick a test image (filter by class, mistakes)"),
+        Binding("o", "app.open_file", "File", tooltip="Open your own image file"),
+        Binding("t", "train", "Train", tooltip="Train the model and watch the loss fall"),
+        Binding("f", "filter_lab", "Filters", tooltip="Filter lab: the lesson's hand-made 3x3 filters"),
         Binding("w", "switch_model", "Shipped/trained model", show=False),
-        Binding("S", "summary", "Summary"),
-        Binding("C", "compare", "Compare"),
+        Binding("S", "summary", "Summary", tooltip="Model summary, every shape explained"),
+        Binding("C", "compare", "Compare", tooltip="The course's three images across four layers"),
     ]
 
     def __init__(self) -> None:
@@ -67,11 +69,13 @@ class ExplorerScreen(Screen):
                 yield Static("Loading the model and images...", id="layer-title")
                 yield FeatureGrid(id="grid")
                 yield VectorView(id="vector")
-        yield Footer(compact=True)
+        yield QuietFooter(compact=True, show_command_palette=False)  # ctrl+p is listed in the help
 
     def on_mount(self) -> None:
         self.query_one(LayerList).highlighted = self.layer_index
-        self.query_one(FeatureGrid).focus()
+        grid = self.query_one(FeatureGrid)
+        grid.focus()
+        self.watch(grid, "view", self._grid_changed, init=False)
         self.mounted = True
         self.refresh_view()  # a picture may have arrived before the widgets existed
 
@@ -85,7 +89,8 @@ class ExplorerScreen(Screen):
         if self.acts is None or self.picture is None or not self.mounted:
             return
         compact = self.size.width < 110
-        self.query_one(ImagePanel).show(self.picture, self.acts.probabilities, self.mode, compact)
+        self.query_one(ImagePanel).show(self.picture, self.acts.probabilities, self.mode, compact,
+                                        self.app.model_label)
         output = self.acts.layers[self.layer_index]
         grid, vector = self.query_one(FeatureGrid), self.query_one(VectorView)
         grid.display, vector.display = output.is_spatial, not output.is_spatial
@@ -110,9 +115,8 @@ class ExplorerScreen(Screen):
         # The title has a fixed height, so it can skip a layout pass of the screen.
         self.query_one("#layer-title", Static).update(" · ".join(parts), layout=False)
 
-    @on(FeatureGrid.ViewChanged)
-    def _grid_changed(self, event: FeatureGrid.ViewChanged) -> None:
-        self._set_title(event.first, event.last)
+    def _grid_changed(self, view: View) -> None:
+        self._set_title(view.first, view.last)
 
     @on(FeatureGrid.ChannelChosen)
     def _open_channel(self, event: FeatureGrid.ChannelChosen) -> None:
@@ -134,11 +138,21 @@ class ExplorerScreen(Screen):
     def on_resize(self) -> None:
         self.refresh_view()
 
+    def action_open_channel(self) -> None:
+        grid = self.query_one(FeatureGrid)
+        if grid.display:
+            grid.action_open()
+
     def action_layer(self, step: int) -> None:
         self.action_goto_layer(min(max(self.layer_index + step, 0), len(LAYERS) - 1))
 
     def action_goto_layer(self, index: int) -> None:
-        self.query_one(LayerList).highlighted = index  # the list's message redraws the view
+        # Redraw now rather than on the list's OptionHighlighted message, which would arrive after
+        # this frame and cost a second one.
+        if index != self.layer_index:
+            self.layer_index = index
+            self.refresh_view()
+        self.query_one(LayerList).highlighted = index
 
     def action_toggle_mode(self) -> None:
         self.mode = "ascii" if self.mode == "heatmap" else "heatmap"

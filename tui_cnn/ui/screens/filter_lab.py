@@ -15,12 +15,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from tui_cnn.core import filters
 from tui_cnn.ui.picture import Picture
 from tui_cnn.ui.widgets.filter_maps import FilterMaps
 from tui_cnn.ui.widgets.kernel_editor import KernelEditor, format_value
+from tui_cnn.ui.widgets.quiet_footer import QuietFooter
 
 FIRST_PRESET = "vertical lines"
 EXPLANATION = ("Each output pixel = sum of its 3x3 neighbours times the weights, times weight, clamped to 0-255; "
@@ -68,7 +69,7 @@ class FilterLabScreen(Screen):
             yield KernelEditor(self.kernel, self.weight, id="lab-kernel")
             yield Static(id="lab-notes")
         yield FilterMaps(id="lab-maps")
-        yield Footer(compact=True)
+        yield QuietFooter(compact=True)
 
     def on_mount(self) -> None:
         self.query_one(KernelEditor).focus()

@@ -15,13 +15,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from tui_cnn import render
 from tui_cnn.core import explain
 from tui_cnn.core.activations import Activations
 from tui_cnn.core.model import LAYERS
 from tui_cnn.ui.widgets.arithmetic_panel import ArithmeticPanel
+from tui_cnn.ui.widgets.quiet_footer import QuietFooter
 
 STRONGEST_INPUTS = 4  # of conv2's 64 input kernels, how many to show (the largest by |weights|)
 
@@ -55,7 +56,7 @@ class FocusScreen(Screen[int]):
             with VerticalScroll(id="focus-info"):
                 yield Static(id="focus-stats")
                 yield ArithmeticPanel(id="arithmetic")
-        yield Footer()
+        yield QuietFooter(compact=True)
 
     def on_mount(self) -> None:
         self.redraw()

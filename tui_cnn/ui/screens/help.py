@@ -22,6 +22,7 @@ def _sections():
     from tui_cnn.ui.screens.focus import FocusScreen
     from tui_cnn.ui.screens.picker import PickerScreen
     from tui_cnn.ui.screens.summary import SummaryScreen
+    from tui_cnn.ui.screens.training import TrainingScreen
     from tui_cnn.ui.widgets.feature_grid import FeatureGrid
     from tui_cnn.ui.widgets.kernel_editor import KernelEditor
 
@@ -31,9 +32,10 @@ def _sections():
         ("Focus view (one channel)", FocusScreen.BINDINGS),
         ("Image picker", PickerScreen.BINDINGS),
         ("Filter lab", [*FilterLabScreen.BINDINGS, *KernelEditor.BINDINGS]),
+        ("Training", TrainingScreen.BINDINGS),
         ("Model summary", SummaryScreen.BINDINGS),
         ("Course comparison (one channel, three images)", CompareScreen.BINDINGS),
-        ("Everywhere", [*TuiCnnApp.BINDINGS, Binding("tab", "", "Next pane"),
+        ("Everywhere", [*TuiCnnApp.BINDINGS, Binding("tab", "", "Next pane (shift+tab: previous)"),
                         Binding("ctrl+p", "", "Command palette"), Binding("escape", "", "Back / close")]),
     ]
 
@@ -56,10 +58,11 @@ class HelpScreen(ModalScreen[None]):
             table.add_row(Text(title, style="bold underline"), "")
             seen = set()
             for binding in bindings:
-                if binding.description in seen:
+                text = binding.tooltip or binding.description  # footers show the short description
+                if text in seen:
                     continue
-                seen.add(binding.description)
-                table.add_row(_key_name(binding), binding.description)
+                seen.add(text)
+                table.add_row(_key_name(binding), text)
             table.add_row("", "")
         with VerticalScroll(id="help"):
             yield Static(Text(INTRO + "\n"), classes="intro")

@@ -9,11 +9,12 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from tui_cnn.core.data import CLASS_NAMES
 from tui_cnn.ui.screens.prompt_modal import PromptModal
-from tui_cnn.ui.widgets.feature_grid import FeatureGrid
+from tui_cnn.ui.widgets.feature_grid import FeatureGrid, View
+from tui_cnn.ui.widgets.quiet_footer import QuietFooter
 
 
 class PickerScreen(Screen[int]):
@@ -38,11 +39,13 @@ class PickerScreen(Screen[int]):
         yield Static(id="picker-title")
         yield FeatureGrid(id="thumbs")
         yield Static(id="picker-info")
-        yield Footer()
+        yield QuietFooter(compact=True)
 
     def on_mount(self) -> None:
+        grid = self.query_one(FeatureGrid)
+        self.watch(grid, "view", self._view_changed, init=False)
         self.apply_filter(select=self.app.index)
-        self.query_one(FeatureGrid).focus()
+        grid.focus()
 
     def apply_filter(self, select: int | None = None) -> None:
         """Recompute which images are listed and show them, keeping ``select`` under the cursor."""
@@ -86,10 +89,9 @@ class PickerScreen(Screen[int]):
         self.query_one("#picker-title", Static).update(
             f"[b]Pick an image[/b] · {self.app.set_name()} images · {what} · {shown}")
 
-    @on(FeatureGrid.ViewChanged)
-    def _view_changed(self, event: FeatureGrid.ViewChanged) -> None:
-        self._set_title(event.first, event.last)
-        index = int(self.indices[event.selected])
+    def _view_changed(self, view: View) -> None:
+        self._set_title(view.first, view.last)
+        index = int(self.indices[view.selected])
         label = int(self.app.images.labels[index])
         text = f"#{index}: {CLASS_NAMES[label]}"
         if self.app.predictions is not None:

@@ -11,9 +11,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from tui_cnn.core import lesson
+from tui_cnn.ui.widgets.quiet_footer import QuietFooter
 
 NAME_WIDTH, SHAPE_WIDTH, PARAMS_WIDTH = 24, 22, 9
 
@@ -31,7 +32,7 @@ class SummaryScreen(Screen):
         yield Static(id="summary-title")
         with VerticalScroll(id="summary-body"):
             yield Static(id="summary-table")
-        yield Footer()
+        yield QuietFooter(compact=True)
 
     def on_mount(self) -> None:
         weights = self.app.weights

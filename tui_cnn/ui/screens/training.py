@@ -36,7 +36,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Label, Select, Static
+from textual.widgets import DataTable, Input, Label, Select, Static
 from textual.worker import Worker, WorkerState
 
 from tui_cnn.core import activations, data, paths
@@ -48,6 +48,7 @@ from tui_cnn.ui.widgets.feature_grid import FeatureGrid
 from tui_cnn.ui.widgets.number_input import NumberInput
 from tui_cnn.ui.widgets.training_plot import TrainingPlot, legend
 from tui_cnn.ui.widgets.training_progress import Progress, TrainingProgress
+from tui_cnn.ui.widgets.quiet_footer import QuietFooter
 
 if TYPE_CHECKING:  # pragma: no cover
     from textual.app import App
@@ -302,7 +303,7 @@ class TrainingScreen(Screen):
             with Vertical(id="train-maps"):
                 yield Static(id="train-maps-title")
                 yield FeatureGrid(id="train-grid")
-        yield Footer(compact=True)
+        yield QuietFooter(compact=True)
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
@@ -494,7 +495,7 @@ class TrainingScreen(Screen):
         else:
             head = f"Finished {done.epochs_completed} epoch(s)"
         if message.weights is not None:
-            self.app.use_model(message.weights, str(message.path))
+            self.app.use_model(message.weights, paths.model_label(message.path))
             self._show_maps(message.weights, f"Model after epoch {done.epochs_completed}")
             tail = ". The explorer now uses it (w there: shipped model)"
             self.notify(f"{head}. The explorer now uses this model, saved to {message.path}.", title="Training",
@@ -606,7 +607,7 @@ class TrainingScreen(Screen):
 def switch_model(app: App) -> None:
     """Toggle the explorer between the shipped model and the user's trained model file."""
     if app.model_label == "shipped":
-        path, label = paths.user_model_path(), str(paths.user_model_path())
+        path, label = paths.user_model_path(), "trained"
         if not path.is_file():
             app.notify("No trained model yet: press t to train one", severity="warning")
             return

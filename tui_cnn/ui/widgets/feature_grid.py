@@ -7,6 +7,9 @@ page is joined once into strips; ``render_line`` only hands out cached strips.
 
 from __future__ import annotations
 
+from collections import OrderedDict
+from typing import NamedTuple
+
 import numpy as np
 from rich.segment import Segment
 from rich.style import Style
@@ -20,6 +23,16 @@ from textual.widget import Widget
 from tui_cnn import render
 
 GAP = 1
+CACHED_CELLS = 512  # two layers at two looks; more would slow Python's garbage collector (~300 segments a map)
+
+
+class View(NamedTuple):
+    """The channels on the current page (first to last) of ``total``, and the one under the cursor."""
+
+    first: int
+    last: int
+    total: int
+    selected: int
 
 
 class FeatureGrid(Widget, can_focus=True):
@@ -34,18 +47,14 @@ class FeatureGrid(Widget, can_focus=True):
         Binding("pageup,comma", "page(-1)", "Prev page", key_display="PgUp", show=False),
         Binding("home", "jump(0)", "First channel", show=False),
         Binding("end", "jump(-1)", "Last channel", show=False),
-        Binding("enter", "open", "Open"),
+        Binding("enter", "open", "Open", tooltip="Open the map under the cursor"),
     ]
 
     selected: reactive[int] = reactive(0, repaint=False)  # watch_selected repaints what changed
-
-    class ViewChanged(Message):
-        """The visible channels or the cursor changed."""
-
-        def __init__(self, grid: FeatureGrid, first: int, last: int, total: int, selected: int) -> None:
-            super().__init__()
-            self.grid = grid
-            self.first, self.last, self.total, self.selected = first, last, total, selected
+    # What is on show, for screens to watch (``self.watch(grid, "view", ...)``). A watcher runs at
+    # once, so a title that follows it is drawn in the same frame as the grid; a message would be
+    # handled after the grid's frame and cost a second frame (17 ms at Textual's 60 fps).
+    view: reactive[View | None] = reactive(None, repaint=False, init=False)
 
     class ChannelChosen(Message):
         """Enter on a channel: open it in the focus view."""
@@ -63,7 +72,8 @@ class FeatureGrid(Widget, can_focus=True):
         self.cmap = "inferno"
         self.scale = "map"
         self.half = False
-        self._cells: dict[tuple, render.Block] = {}
+        # Rendered maps of recent images and layers, so stepping back and forth costs nothing.
+        self._cells: OrderedDict[tuple, render.Block] = OrderedDict()
         self._range: tuple[float, float] = (0.0, 0.0)
         self._range_key: tuple | None = None
         self._strips: list[Strip] = []
@@ -78,8 +88,6 @@ class FeatureGrid(Widget, can_focus=True):
         """
         self._labels = labels
         if key != self._key or (mode, cmap, scale, half) != (self.mode, self.cmap, self.scale, self.half):
-            if key != self._key:
-                self._cells.clear()  # another image or layer: old renderings are of no more use
             self._maps, self._key = maps, key
             self.mode, self.cmap, self.scale, self.half = mode, cmap, scale, half
             self._strips_key = None
@@ -135,7 +143,7 @@ class FeatureGrid(Widget, can_focus=True):
     def _announce(self) -> None:
         if self._maps is not None and self.size.width:
             first, last = self.visible_range()
-            self.post_message(self.ViewChanged(self, first, last, self.total, self.selected))
+            self.view = View(first, last, self.total, self.selected)
 
     def action_move(self, dx: int, dy: int) -> None:
         columns, _ = self.layout_size()
@@ -168,9 +176,11 @@ class FeatureGrid(Widget, can_focus=True):
         return ((h + 1) // 2, (w + 1) // 2) if self.half else (h, w)
 
     def _cell(self, channel: int) -> render.Block:
-        key = (channel, self.mode, self.cmap, self.scale, self.half)
+        key = (self._key, channel, self.mode, self.cmap, self.scale, self.half)
         cell = self._cells.get(key)
-        if cell is None:
+        if cell is not None:
+            self._cells.move_to_end(key)
+        else:
             vmin = vmax = None
             if self.scale == "layer":
                 vmin, vmax = self._layer_range()
@@ -180,6 +190,8 @@ class FeatureGrid(Widget, can_focus=True):
             width = render.ascii_char_width(values.shape[1])
             cell = render.render_map(values, self.mode, self.cmap, vmin, vmax, width)
             self._cells[key] = cell
+            if len(self._cells) > CACHED_CELLS:
+                self._cells.popitem(last=False)
         return cell
 
     def _page_rows(self) -> list[list[int]]:

@@ -17,8 +17,9 @@ class ImagePanel(Static):
 
     _shown: tuple | None = None
 
-    def show(self, picture: Picture, probabilities: np.ndarray, mode: str, compact: bool = False) -> None:
-        key = (picture.key, probabilities.tobytes(), mode, compact)
+    def show(self, picture: Picture, probabilities: np.ndarray, mode: str, compact: bool = False,
+             model_label: str = "") -> None:
+        key = (picture.key, probabilities.tobytes(), mode, compact, model_label)
         if key == self._shown:
             return  # changing layer or channel must not redraw the image
         self._shown = key
@@ -39,4 +40,6 @@ class ImagePanel(Static):
         right = picture.label is None or picture.label == predicted
         verdict.append(f"\nmodel: {CLASS_NAMES[predicted]} {probabilities[predicted]:.0%}",
                        "green" if right else "bold red")
+        if model_label:
+            verdict.append(f"\n({model_label} model)", "dim")
         self.update(Group(body, verdict))

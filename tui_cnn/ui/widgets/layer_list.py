@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.text import Text
+from textual.binding import Binding
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
@@ -15,6 +16,10 @@ def shape_text(shape: tuple[int, ...]) -> str:
 
 class LayerList(OptionList):
     """One line per layer: its name and output shape, from 26x26x64 down to 10."""
+
+    # Enter opens the grid's current channel, as it does from the grid: the footer keeps one
+    # "Open" whichever pane has focus (a footer that changes is rebuilt, which costs a frame).
+    BINDINGS = [Binding("enter", "screen.open_channel", "Open", tooltip="Open the channel under the cursor")]
 
     def __init__(self, *, id: str | None = None) -> None:
         options = []
