@@ -53,7 +53,12 @@ panel_vs_fit_ratio
     ``panel_images_per_s / fit_images_per_s`` from the same run: what drawing the panel (plots,
     bars, table, feature maps) while training costs. The goal is at least 0.95.
 
-Both training figures pay Keras' tracing of a fresh model. Before the first of them, a throwaway
+Training figures (fit, train_fn, panel) are medians over ``--rounds`` rounds (default 3). Each round
+runs one epoch of each kind, in an order that rotates from round to round, and each ratio is the
+median of the ratios within a round. On a 2-core machine a single epoch can halve in speed while
+anything else takes a core, so one epoch of each is not a fair comparison.
+
+The training figures all pay Keras' tracing of a fresh model. Before the first of them, a throwaway
 model is fitted on a few batches, so that TensorFlow's one-off start-up work in this process is
 not charged to whichever epoch happens to run first.
 
@@ -160,7 +165,9 @@ def median_ms(function: Callable[[], Any], runs: int, warmup: int) -> float:
 class Bench:
     """What the figures share in one run: options, lazily loaded inputs, and the figures measured so far."""
 
-    def __init__(self, limit: int | None = None, runs: int | None = None, data_dir: str | None = None) -> None:
+    def __init__(self, limit: int | None = None, runs: int | None = None, data_dir: str | None = None,
+                 rounds: int = 3) -> None:
+        self.rounds = rounds  # interleaved epochs of each training kind
         self.limit = limit
         self.data_dir = data_dir  # None: $TUI_CNN_DATA_DIR, else Keras' cache (never a download)
         self.runs = runs  # overrides each per-image figure's own number of timed runs
@@ -307,21 +314,16 @@ _register_key_to_frame(120, 40)
 _register_key_to_frame(200, 60)
 
 
-@figure("fit_images_per_s")
-def fit_images_per_s(bench: Bench) -> Figure:
+def _fit_epoch(bench: Bench) -> float:
     x, y = bench.train_arrays
-    bench.warm_up_training()
     model = build_model(seed=0)
     started = time.perf_counter()
     model.fit(x, y, batch_size=BATCH_SIZE, epochs=1, verbose=0)
-    seconds = time.perf_counter() - started
-    return Figure("fit_images_per_s", len(y) / seconds, "images/s", bench.data_note)
+    return len(y) / (time.perf_counter() - started)
 
 
-@figure("train_fn_images_per_s")
-def train_fn_images_per_s(bench: Bench) -> Figure:
+def _train_fn_epoch(bench: Bench) -> float:
     split = bench.train_split
-    bench.warm_up_training()
     counts: Counter[type] = Counter()
     model = build_model(seed=0)
     started = time.perf_counter()
@@ -331,27 +333,60 @@ def train_fn_images_per_s(bench: Bench) -> Figure:
     if done.reason != "finished" or counts[BatchEvent] != steps or counts[EpochEvent] != 1 or counts[DoneEvent] != 1:
         raise SystemExit(f"benchmarks: train() ended {done.reason!r} with events "
                          f"{ {t.__name__: n for t, n in counts.items()} }, expected {steps} batches and 1 epoch")
-    return Figure("train_fn_images_per_s", len(split) / seconds, "images/s", bench.data_note)
+    return len(split) / seconds
 
 
-@figure("train_fn_vs_fit_ratio")
-def train_fn_vs_fit_ratio(bench: Bench) -> Figure:
-    fit, ours = bench.get("fit_images_per_s"), bench.get("train_fn_images_per_s")
-    return Figure("train_fn_vs_fit_ratio", ours.value / fit.value, "x", _join_notes(fit, ours))
-
-
-@figure("panel_images_per_s")
-def panel_images_per_s(bench: Bench) -> Figure:
-    bench.warm_up_training()
+def _panel_epoch(bench: Bench) -> float:
     val = load_split("test", bench.data_dir, download=False)
-    epoch = panel.panel_epoch(bench.train_split, val, batch_size=BATCH_SIZE)
-    return Figure("panel_images_per_s", epoch.images_per_s, "images/s", bench.data_note)
+    return panel.panel_epoch(bench.train_split, val, batch_size=BATCH_SIZE).images_per_s
 
 
-@figure("panel_vs_fit_ratio")
-def panel_vs_fit_ratio(bench: Bench) -> Figure:
-    fit, ours = bench.get("fit_images_per_s"), bench.get("panel_images_per_s")
-    return Figure("panel_vs_fit_ratio", ours.value / fit.value, "x", _join_notes(fit, ours))
+TRAINING_KINDS = {"fit": _fit_epoch, "train_fn": _train_fn_epoch, "panel": _panel_epoch}
+
+
+def _training_rounds(bench: Bench) -> dict[str, list[float]]:
+    """Images/s of each kind of epoch over ``--rounds`` rounds, the kinds interleaved.
+
+    One epoch each is not enough on a small shared machine: throughput can halve while anything
+    else takes a core. Interleaving (in a rotating order) puts each kind through the same
+    conditions, and the ratios below compare epochs of the same round.
+    """
+    if "training" not in bench.cache:
+        bench.warm_up_training()
+        kinds = list(TRAINING_KINDS)
+        results: dict[str, list[float]] = {kind: [] for kind in kinds}
+        for r in range(bench.rounds):
+            for kind in kinds[r % len(kinds):] + kinds[: r % len(kinds)]:
+                results[kind].append(TRAINING_KINDS[kind](bench))
+        bench.cache["training"] = results
+    return bench.cache["training"]
+
+
+def _rounds_note(bench: Bench) -> str:
+    return "; ".join(n for n in (bench.data_note, f"median of {bench.rounds} interleaved epochs") if n)
+
+
+def _speed_figure(name: str, kind: str) -> None:
+    def measure(bench: Bench) -> Figure:
+        return Figure(name, statistics.median(_training_rounds(bench)[kind]), "images/s", _rounds_note(bench))
+
+    figure(name)(measure)
+
+
+def _ratio_figure(name: str, kind: str) -> None:
+    def measure(bench: Bench) -> Figure:
+        rounds = _training_rounds(bench)
+        ratios = [ours / fit for ours, fit in zip(rounds[kind], rounds["fit"])]
+        return Figure(name, statistics.median(ratios), "x", _rounds_note(bench))
+
+    figure(name)(measure)
+
+
+_speed_figure("fit_images_per_s", "fit")
+_speed_figure("train_fn_images_per_s", "train_fn")
+_ratio_figure("train_fn_vs_fit_ratio", "train_fn")
+_speed_figure("panel_images_per_s", "panel")
+_ratio_figure("panel_vs_fit_ratio", "panel")
 
 
 # Command line.
@@ -378,6 +413,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="train on only the first N training images (a quick run; the lines say so)")
     parser.add_argument("--runs", type=_positive, metavar="N",
                         help="timed runs for each per-image figure (default: 2000, 500, 100)")
+    parser.add_argument("--rounds", type=_positive, default=3, metavar="N",
+                        help="interleaved epochs of each training kind (default: 3)")
     parser.add_argument("--list", action="store_true", help="list the figure names and exit")
     return parser
 
@@ -402,7 +439,7 @@ def main(argv: list[str] | None = None) -> int:
         print("\n".join(FIGURES))
         return 0
     names = selected_figures(parser, args.only)
-    bench = Bench(limit=args.limit, runs=args.runs, data_dir=args.data_dir)
+    bench = Bench(limit=args.limit, runs=args.runs, data_dir=args.data_dir, rounds=args.rounds)
     try:
         for name in names:
             print(bench.get(name).line(), flush=True)
