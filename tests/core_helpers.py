@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from tui_cnn.core.data import DATA_DIR_ENV, IMAGES_MAGIC, LABELS_MAGIC, SPLIT_FILES
 
@@ -99,3 +100,13 @@ def find_full_data() -> Path | None:
         if folder.is_dir() and _has_split_files(folder):
             return folder
     return None
+
+
+def one_line_error(error: type[Exception], call, path) -> str:
+    """Run ``call(path)``, expecting ``error`` with a one-line message that names ``path``."""
+    with pytest.raises(error) as info:
+        call(path)
+    message = str(info.value)
+    assert "\n" not in message, message
+    assert str(path) in message, message
+    return message

@@ -11,6 +11,7 @@ from PIL import Image
 
 from tui_cnn.core import images
 from tui_cnn.core.images import ImageFileError, load_image_file
+from core_helpers import one_line_error
 
 FORMATS = {"PNG": "png", "JPEG": "jpg", "BMP": "bmp", "GIF": "gif", "WEBP": "webp"}
 
@@ -30,12 +31,7 @@ def _bbox(out: np.ndarray, level: int = 64) -> tuple[int, int, int, int]:
 
 
 def _error(path) -> str:
-    with pytest.raises(ImageFileError) as info:
-        load_image_file(path)
-    message = str(info.value)
-    assert "\n" not in message, message
-    assert str(path) in message, message
-    return message
+    return one_line_error(ImageFileError, load_image_file, path)
 
 
 @pytest.mark.parametrize("fmt", list(FORMATS))

@@ -20,18 +20,14 @@ from tui_cnn.core.model import (
     read_weights,
 )
 from tui_cnn.core.paths import SHIPPED_MODEL
+from core_helpers import one_line_error
 
 # Keras 3 with numpy 2 warns inside its own get_weights(); nothing tui-cnn can change.
 pytestmark = pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")
 
 
 def _model_error(path, reader=read_weights) -> str:
-    with pytest.raises(ModelFileError) as info:
-        reader(path)
-    message = str(info.value)
-    assert "\n" not in message, message
-    assert str(path) in message, message
-    return message
+    return one_line_error(ModelFileError, reader, path)
 
 
 def test_shipped_model_has_the_lesson_shapes():

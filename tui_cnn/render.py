@@ -44,6 +44,16 @@ _ANCHORS = {
 CMAP_NAMES = ("inferno", "viridis", "gray")
 
 
+def other_mode(mode: str) -> str:
+    """The rendering mode a toggle key switches to."""
+    return "ascii" if mode == "heatmap" else "heatmap"
+
+
+def next_cmap(name: str) -> str:
+    """The colour map after ``name`` in CMAP_NAMES, wrapping round."""
+    return CMAP_NAMES[(CMAP_NAMES.index(name) + 1) % len(CMAP_NAMES)] if name in CMAP_NAMES else CMAP_NAMES[0]
+
+
 @lru_cache(maxsize=None)
 def colormap(name: str) -> np.ndarray:
     """A (256, 3) uint8 lookup table for a colour map name."""

@@ -149,12 +149,11 @@ class CompareScreen(Screen):
         self.redraw()
 
     def action_toggle_mode(self) -> None:
-        self.mode = "ascii" if self.mode == "heatmap" else "heatmap"
+        self.mode = render.other_mode(self.mode)
         self.redraw()
 
     def action_cycle_cmap(self) -> None:
-        names = render.CMAP_NAMES
-        self.cmap = names[(names.index(self.cmap) + 1) % len(names)]
+        self.cmap = render.next_cmap(self.cmap)
         self.redraw()
 
     def action_toggle_scale(self) -> None:

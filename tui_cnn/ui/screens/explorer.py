@@ -155,12 +155,11 @@ class ExplorerScreen(Screen):
         self.query_one(LayerList).highlighted = index
 
     def action_toggle_mode(self) -> None:
-        self.mode = "ascii" if self.mode == "heatmap" else "heatmap"
+        self.mode = render.other_mode(self.mode)
         self.refresh_view()
 
     def action_cycle_cmap(self) -> None:
-        names = render.CMAP_NAMES
-        self.cmap = names[(names.index(self.cmap) + 1) % len(names)]
+        self.cmap = render.next_cmap(self.cmap)
         if self.mode == "ascii":
             self.notify(f"Colour map {self.cmap} shows in heatmap mode (press m)")
         self.refresh_view()

@@ -17,6 +17,7 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Static
 
+from tui_cnn import render
 from tui_cnn.core import filters
 from tui_cnn.ui.picture import Picture
 from tui_cnn.ui.widgets.filter_maps import FilterMaps
@@ -157,7 +158,7 @@ class FilterLabScreen(Screen):
         self.query_one(KernelEditor).edit_weight()
 
     def action_toggle_mode(self) -> None:
-        self.mode = "ascii" if self.mode == "heatmap" else "heatmap"
+        self.mode = render.other_mode(self.mode)
         self.recompute()
 
     def action_back(self) -> None:

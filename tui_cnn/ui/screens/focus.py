@@ -214,7 +214,7 @@ class FocusScreen(Screen[int]):
         self.dismiss(self.channel)  # the explorer's cursor follows to the channel seen last
 
     def action_toggle_mode(self) -> None:
-        self.mode = "ascii" if self.mode == "heatmap" else "heatmap"
+        self.mode = render.other_mode(self.mode)
         self.redraw()
 
 
