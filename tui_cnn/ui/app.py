@@ -6,6 +6,7 @@ activations are plain numpy, so the first maps appear in well under a second.
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from collections import OrderedDict
@@ -149,6 +150,9 @@ class TuiCnnApp(App):
             self.notify("No usable model: pass --model FILE or reinstall tui-cnn", severity="error", timeout=30)
             return
         self.show_index(min(self.index, len(self.images) - 1) if self.images else 0)
+        # Everything loaded so far (modules, styles, the model) lives as long as the app: keep it
+        # out of the garbage collector's full passes, which otherwise stall a key press now and then.
+        gc.freeze()
 
     @on(DatasetArrived)
     def _dataset_arrived(self, event: DatasetArrived) -> None:
