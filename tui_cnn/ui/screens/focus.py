@@ -92,10 +92,14 @@ class FocusScreen(Screen[int]):
         box_w, avail_h = max(box.size.width - 2, 10), max(box.size.height - 2, 4)
         # Side by side if every map fits at its smallest; otherwise one under the other (the box scrolls).
         side_by_side = sum(values.shape[1] for _, values, _ in maps) + 2 * (len(maps) - 1) <= box_w
-        avail_w = (box_w - 2 * (len(maps) - 1)) // len(maps) if side_by_side else box_w
+        # Width shared in proportion to the maps' sizes, so a pooled map and the map it pools are
+        # drawn at one scale per pixel ratio and line up by eye.
+        spare = box_w - 2 * (len(maps) - 1)
+        total_w = sum(values.shape[1] for _, values, _ in maps)
         blocks = []
         for i, (title, values, marks) in enumerate(maps):
             h, w = values.shape
+            avail_w = spare * w // total_w if side_by_side else box_w
             if self.mode == "ascii":
                 k = max(1, min(avail_w // (2 * w), avail_h // h))
                 big = np.repeat(values, k, axis=0)
