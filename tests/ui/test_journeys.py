@@ -193,3 +193,16 @@ async def test_picker_rejects_bad_numbers(make_app, answer):
         await pilot.pause()
         assert isinstance(app.screen, PickerScreen)
         assert any("not an image number" in n.message for n in app._notifications)
+
+
+async def test_mouse_selects_and_opens_a_channel(make_app):
+    app = make_app(start_index=9)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        grid = app.query_one(FeatureGrid)
+        cell_w = 26 + 1  # conv1 maps are 26 columns wide, one column apart
+        await pilot.click(FeatureGrid, offset=(cell_w + 3, 4))
+        assert grid.selected == 1 and isinstance(app.screen, ExplorerScreen)
+        await pilot.click(FeatureGrid, offset=(cell_w + 3, 4))
+        await pilot.pause()
+        assert isinstance(app.screen, FocusScreen) and app.screen.channel == 1

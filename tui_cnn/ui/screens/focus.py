@@ -90,32 +90,34 @@ class FocusScreen(Screen[int]):
         """Maps (title, values, marks) side by side, each enlarged as far as the box allows."""
         box = self.query_one("#focus-map-box")
         box_w, avail_h = max(box.size.width - 2, 10), max(box.size.height - 2, 4)
-        # Side by side if every map fits at its smallest; otherwise one under the other (the box scrolls).
-        side_by_side = sum(values.shape[1] for _, values, _ in maps) + 2 * (len(maps) - 1) <= box_w
-        # Width shared in proportion to the maps' sizes, so a pooled map and the map it pools are
-        # drawn at one scale per pixel ratio and line up by eye.
-        spare = box_w - 2 * (len(maps) - 1)
-        total_w = sum(values.shape[1] for _, values, _ in maps)
+        ascii_mode = self.mode == "ascii"
+        cols_per_px, px_per_row = (2, 1) if ascii_mode else (1, 2)  # ASCII pixels are two characters wide
+        shapes = [values.shape for _, values, _ in maps]
+        scales = _common_scales(shapes, box_w, avail_h, cols_per_px, px_per_row)
+        side_by_side = scales is not None
+        if not side_by_side:  # one under the other, each as large as the width allows (the box scrolls)
+            scales = [max(1, min(box_w // (w * cols_per_px), px_per_row * avail_h // h)) for h, w in shapes]
         blocks = []
-        for i, (title, values, marks) in enumerate(maps):
-            h, w = values.shape
-            avail_w = spare * w // total_w if side_by_side else box_w
-            if self.mode == "ascii":
-                k = max(1, min(avail_w // (2 * w), avail_h // h))
-                big = np.repeat(values, k, axis=0)
-                big_marks = None if marks is None else np.repeat(marks, k, axis=0)
-                char_width = 2 * k if 2 * w <= avail_w else 1  # square pixels when there is room
-                body = render.AsciiMap(big, char_width=char_width, marks=big_marks)
-            else:
-                k = max(1, min(avail_w // w, (2 * avail_h) // h))
-                big = np.kron(values, np.ones((k, k), np.float32))
-                big_marks = None if marks is None else np.kron(marks, np.ones((k, k), marks.dtype))
-                body = render.Heatmap(big, cmaps[i] if i < len(cmaps) else self.cmap, marks=big_marks)
-            blocks.append(render.labelled(body, title) if title else body)
+        for i, ((title, values, marks), k) in enumerate(zip(maps, scales)):
+            cmap = cmaps[i] if i < len(cmaps) else self.cmap
+            blocks.append(self._enlarged(values, marks, k, cmap, title, box_w))
         if len(blocks) == 1 or not side_by_side:
             return Group(*[item for block in blocks for item in (block, Text(""))][:-1])
-        width = sum(b.width for b in blocks) + 2 * (len(blocks) - 1)
-        return Group(render.Block(render.join_blocks(blocks, 2), width))
+        width = sum(b.width for b in blocks) + GAP * (len(blocks) - 1)
+        return Group(render.Block(render.join_blocks(blocks, GAP), width))
+
+    def _enlarged(self, values: np.ndarray, marks: np.ndarray | None, k: int, cmap: str, title: str | None,
+                  box_w: int) -> render.Block:
+        if self.mode == "ascii":
+            big = np.repeat(values, k, axis=0)
+            big_marks = None if marks is None else np.repeat(marks, k, axis=0)
+            char_width = 2 * k if 2 * k * values.shape[1] <= box_w else 1  # square pixels when there is room
+            body = render.AsciiMap(big, char_width=char_width, marks=big_marks)
+        else:
+            big = np.kron(values, np.ones((k, k), np.float32))
+            big_marks = None if marks is None else np.kron(marks, np.ones((k, k), marks.dtype))
+            body = render.Heatmap(big, cmap, marks=big_marks)
+        return render.labelled(body, title) if title else body
 
     def _inspect(self) -> None:
         """The map with the cursor, the input it reads with the cells used, and the arithmetic."""
@@ -220,6 +222,28 @@ class FocusScreen(Screen[int]):
     def action_toggle_mode(self) -> None:
         self.mode = render.other_mode(self.mode)
         self.redraw()
+
+
+GAP = 2
+
+
+def _common_scales(shapes: list[tuple[int, int]], box_w: int, avail_h: int, cols_per_px: int,
+                   px_per_row: int) -> list[int] | None:
+    """Enlargements that draw every map at the same width on screen, as large as fits side by side.
+
+    The maps cover the same picture (a pooled map and the map it pools, a convolution and its
+    input), so equal widths make the same region line up. None if they cannot share a row.
+    """
+    widest = max(w for _, w in shapes)
+    for target in range(box_w, 0, -1):
+        scales = [max(1, target // (w * cols_per_px)) if target >= w * cols_per_px else 0 for _, w in shapes]
+        if 0 in scales:
+            continue
+        width = sum(k * w * cols_per_px for k, (_, w) in zip(scales, shapes)) + GAP * (len(shapes) - 1)
+        tall = any(k * h > px_per_row * avail_h for k, (h, _) in zip(scales, shapes))
+        if width <= box_w and (not tall or target <= widest * cols_per_px):
+            return scales
+    return None
 
 
 def _frame(shape: tuple[int, int], row: int, col: int, size: int) -> np.ndarray:

@@ -13,6 +13,7 @@ from typing import NamedTuple
 import numpy as np
 from rich.segment import Segment
 from rich.style import Style
+from textual import events
 from textual.binding import Binding
 from textual.geometry import Region, Size
 from textual.message import Message
@@ -161,6 +162,23 @@ class FeatureGrid(Widget, can_focus=True):
     def action_jump(self, channel: int) -> None:
         if self.total:
             self.selected = channel % self.total
+
+    def on_click(self, event: events.Click) -> None:
+        """A click puts the cursor on a map; a click on the map under the cursor opens it."""
+        if self._maps is None:
+            return
+        columns, _ = self.layout_size()
+        cell_w, cell_h = render.map_cell_size(self._map_shape(), self.mode)
+        column, row = event.x // (cell_w + GAP), event.y // cell_h
+        first, last = self.visible_range()
+        channel = first + row * columns + column
+        if column >= columns or not first <= channel <= last:
+            return
+        if channel == self.selected or event.chain > 1:
+            self.selected = channel
+            self.action_open()
+        else:
+            self.selected = channel
 
     def action_open(self) -> None:
         if self.total:
