@@ -100,11 +100,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run_app(args: argparse.Namespace) -> int:
-    try:
-        from tui_cnn.ui.app import run
-    except ImportError:
-        print("tui-cnn: the explorer is not built yet; try `tui-cnn --help` for the commands", file=sys.stderr)
-        return EXIT_USAGE
+    from tui_cnn.ui.app import run
+
     return run(data_dir=args.data_dir, model_path=args.model)
 
 

@@ -145,7 +145,6 @@ class TuiCnnApp(App):
         for problem in event.problems:
             self.notify(problem, severity="warning", timeout=12)
         self.weights, self.model_label, self.images = event.weights, event.model_label, event.images
-        self.sub_title = self._subtitle()
         if self.weights is None:
             self.notify("No usable model: pass --model FILE or reinstall tui-cnn", severity="error", timeout=30)
             return
@@ -157,17 +156,12 @@ class TuiCnnApp(App):
     @on(DatasetArrived)
     def _dataset_arrived(self, event: DatasetArrived) -> None:
         self.images, self.predictions = event.images, None
-        self.sub_title = self._subtitle()
         self.notify(f"Fashion-MNIST downloaded: {len(event.images):,} test images")
         self.show_index(0)
 
     @on(Problem)
     def _problem(self, event: Problem) -> None:
         self.notify(event.text, severity="error", timeout=15)
-
-    def _subtitle(self) -> str:
-        where = "no images" if self.images is None else f"{len(self.images):,} images ({self.images.source})"
-        return f"model {self.model_label} · {where}"
 
     # -- images ------------------------------------------------------------------------------
 
@@ -205,7 +199,6 @@ class TuiCnnApp(App):
         """Explore ``weights`` from now on (a model just trained, or the shipped one again)."""
         self.weights, self.model_label, self.predictions = weights, label, None
         self._acts.clear()
-        self.sub_title = self._subtitle()
         picture = getattr(self.screen_stack[0], "picture", None)
         if picture is not None:
             self.show_picture(picture)  # redraws the explorer with the new weights

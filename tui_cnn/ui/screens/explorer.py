@@ -32,7 +32,8 @@ class ExplorerScreen(Screen):
         Binding("enter", "open_channel", "Open", tooltip="Open the channel under the cursor (focus view)"),
         Binding("right_square_bracket", "layer(1)", "Layer", key_display="]", tooltip="Next layer"),
         Binding("left_square_bracket", "layer(-1)", "Prev layer", key_display="[", show=False),
-        *[Binding(str(n), f"goto_layer({n - 1})", f"Layer {n}", show=False) for n in range(1, 8)],
+        *[Binding(str(n), f"goto_layer({n - 1})", "Jump to a layer by its number", show=False, key_display="1-7")
+          for n in range(1, 8)],
         Binding("m", "toggle_mode", "Mode", tooltip="Heatmap or ASCII"),
         Binding("c", "cycle_cmap", "Colours", tooltip="Cycle the colour map: inferno, viridis, gray"),
         Binding("s", "toggle_scale", "Scale", tooltip="Scale each map on its own, or one scale for the layer"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -42,7 +43,8 @@ def _sections():
 
 def _key_name(binding: Binding) -> str:
     keys = binding.key_display or binding.key
-    return keys.replace("_", " ").replace("left square bracket", "[").replace("right square bracket", "]")
+    keys = keys.replace("_", " ").replace(",", " ")
+    return keys.replace("left square bracket", "[").replace("right square bracket", "]")
 
 
 class HelpScreen(ModalScreen[None]):
@@ -51,11 +53,12 @@ class HelpScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,question_mark,q", "dismiss", "Close")]
 
     def compose(self) -> ComposeResult:
-        table = Table.grid(padding=(0, 2))
-        table.add_column(style="bold cyan", no_wrap=True)
-        table.add_column()
+        # One small table per section, so a long section title does not widen the key column.
+        parts = []
         for title, bindings in _sections():
-            table.add_row(Text(title, style="bold underline"), "")
+            table = Table.grid(padding=(0, 2))
+            table.add_column(style="bold cyan", no_wrap=True, min_width=12)
+            table.add_column()
             seen = set()
             for binding in bindings:
                 text = binding.tooltip or binding.description  # footers show the short description
@@ -63,8 +66,8 @@ class HelpScreen(ModalScreen[None]):
                     continue
                 seen.add(text)
                 table.add_row(_key_name(binding), text)
-            table.add_row("", "")
+            parts += [Text(title, style="bold underline"), table, Text("")]
         with VerticalScroll(id="help"):
             yield Static(Text(INTRO + "\n"), classes="intro")
-            yield Static(table)
+            yield Static(Group(*parts))
             yield Static("Escape closes this help.", classes="hint")
