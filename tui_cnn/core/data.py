@@ -19,6 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
+from tui_cnn.core.errors import TuiCnnError
+
 CLASS_NAMES = (
     "T-shirt/top",
     "Trouser",
@@ -45,7 +47,7 @@ HOW_TO_GET = (
 )
 
 
-class DataError(Exception):
+class DataError(TuiCnnError):
     """The dataset could not be loaded; the message is one line that says what to do."""
 
 

@@ -14,13 +14,15 @@ from pathlib import Path
 
 import numpy as np
 
+from tui_cnn.core.errors import TuiCnnError
+
 MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_PIXELS = 40_000_000  # far beyond any photo worth 28x28 pixels; stops decompression bombs
 SUPPORTED = ("PNG", "JPEG", "BMP", "GIF", "WEBP")
 OBJECT_THRESHOLD = 0.1  # share of the brightest value that still counts as part of the object
 
 
-class ImageFileError(Exception):
+class ImageFileError(TuiCnnError):
     """The file cannot be used as an image; the message is one line."""
 
 

@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from tui_cnn.core.errors import TuiCnnError
+
 if TYPE_CHECKING:  # pragma: no cover
     import keras
 
@@ -50,7 +52,7 @@ LAYER_NAMES = tuple(spec.name for spec in LAYERS)
 WEIGHTED_LAYERS = ("conv1", "conv2", "dense", "output")
 
 
-class ModelFileError(Exception):
+class ModelFileError(TuiCnnError):
     """A model file is missing, unreadable or not the lesson's architecture."""
 
 

@@ -1,0 +1,49 @@
+"""The JSON-lines training log: written whole, read as it grows, garbled lines skipped with a note."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+
+from tui_cnn.core.runlog import LogReader, LogWriter, make_event, read_events
+
+
+def test_written_events_read_back(tmp_path):
+    path = tmp_path / "run" / "log.jsonl"
+    with LogWriter(path) as log:
+        log.write("start", epochs=2, steps=3)
+        log.write("batch", epoch=1, batch=1, loss=np.float32(2.25), accuracy=0.5)
+        log.write("epoch", epoch=1, loss=float("nan"), val_accuracy=0.75)
+        log.write("end", reason="finished")
+    events, notes = read_events(path)
+    assert [e["event"] for e in events] == ["start", "batch", "epoch", "end"]
+    assert events[1]["loss"] == 2.25 and isinstance(events[1]["loss"], float)
+    assert events[2]["loss"] is None  # NaN is not JSON
+    assert notes == []
+
+
+def test_reader_waits_for_a_line_to_finish(tmp_path):
+    path = tmp_path / "log.jsonl"
+    line = json.dumps(make_event("batch", epoch=1, batch=1, loss=1.0))
+    path.write_text(line[:10])
+    reader = LogReader(path)
+    assert reader.poll() == []
+    with open(path, "a") as handle:
+        handle.write(line[10:] + "\n")
+    assert [e["batch"] for e in reader.poll()] == [1]
+    assert reader.poll() == []
+
+
+def test_garbled_lines_are_skipped_with_a_note(tmp_path):
+    path = tmp_path / "log.jsonl"
+    good = json.dumps(make_event("epoch", epoch=1, loss=0.5))
+    path.write_text("{not json\n" + '{"event": "mystery"}\n' + "[1, 2]\n" + good + "\n")
+    events, notes = read_events(path)
+    assert [e["epoch"] for e in events] == [1]
+    assert notes == ["line 1: not a JSON object, skipped", "line 2: no known event, skipped",
+                     "line 3: no known event, skipped"]
+
+
+def test_a_missing_file_is_not_yet_written(tmp_path):
+    assert LogReader(tmp_path / "later.jsonl").poll() == []

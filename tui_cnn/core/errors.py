@@ -1,0 +1,21 @@
+"""The one family of exceptions tui-cnn raises for things the user can fix.
+
+The CLI and the app catch ``TuiCnnError`` and nothing else, so a message reaches the user as one
+line while a real bug (any other exception) keeps its traceback. ``exit_code`` is what the CLI
+exits with: 2 for a usage mistake (a bad option or value), 1 for a file or dataset that cannot be
+used.
+"""
+
+from __future__ import annotations
+
+
+class TuiCnnError(Exception):
+    """Something the user can fix; the message is one line that says what and, where known, how."""
+
+    exit_code = 1
+
+
+class UsageError(TuiCnnError):
+    """A command-line option or value that cannot be used (an unknown layer, a bad range)."""
+
+    exit_code = 2

@@ -1,0 +1,132 @@
+"""The training log: one JSON object a line, appended as training goes, read back as it grows.
+
+Every training run tui-cnn knows about speaks this format: the runs the app and ``tui-cnn train``
+make, and a ``model.fit`` anywhere else that logs through the package's Keras callback. Other
+tools read it too (``jq``, ``pandas.read_json(lines=True)``).
+
+Each line is an object with an ``"event"`` and a ``"time"`` (Unix seconds):
+
+- ``start``: a run began or resumed. Optional keys: ``epochs``, ``steps`` (batches per epoch),
+  ``batch_size``, ``seed``, ``dataset``, ``design`` (any JSON), ``resumed_from`` ({epoch, batch}).
+- ``batch``: ``epoch`` (counts from 1), ``batch`` (counts from 1 within the epoch), ``steps`` if
+  known, and the metrics Keras reports (``loss``, ``accuracy``, ...) as numbers.
+- ``epoch``: ``epoch`` (from 1) and its metrics, including ``val_loss``/``val_accuracy`` when
+  there was validation data, and ``seconds``.
+- ``end``: ``reason`` is ``finished``, ``stopped``, ``target`` (the accuracy target was reached)
+  or ``error``; ``message`` may say more.
+
+A writer appends a whole line with one ``write`` and flushes it, so a reader sees complete lines,
+apart from a last line still being written, which ``LogReader`` keeps until its newline arrives.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+EVENTS = ("start", "batch", "epoch", "end")
+END_REASONS = ("finished", "stopped", "target", "error")
+
+
+def make_event(event: str, **fields: Any) -> dict[str, Any]:
+    """An event object with its time; non-finite numbers become None (JSON has no NaN)."""
+    if event not in EVENTS:
+        raise ValueError(f"unknown event {event!r}")
+    record: dict[str, Any] = {"event": event, "time": round(time.time(), 3)}
+    for key, value in fields.items():
+        record[key] = _plain(value)
+    return record
+
+
+def _plain(value: Any) -> Any:
+    """numpy scalars to Python numbers, NaN and infinities to None, so the line is valid JSON."""
+    if hasattr(value, "item") and callable(value.item) and getattr(value, "ndim", 1) == 0:
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+class LogWriter:
+    """Appends events to a log file, one flushed line each; the file is opened once."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._file = open(self.path, "a", encoding="utf-8")
+
+    def write(self, event: str, **fields: Any) -> dict[str, Any]:
+        record = make_event(event, **fields)
+        self._file.write(json.dumps(record, separators=(",", ":")) + "\n")
+        self._file.flush()
+        return record
+
+    def close(self) -> None:
+        self._file.close()
+
+    def __enter__(self) -> LogWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+@dataclass
+class LogReader:
+    """Reads a log as it grows: each ``poll`` returns the events completed since the last one.
+
+    A line that is not a JSON object with a known ``event`` is skipped and described in ``notes``
+    (one line each), so a truncated or garbled line never stops a reader.
+    """
+
+    path: Path
+    offset: int = 0
+    line_number: int = 0
+    notes: list[str] = field(default_factory=list)
+    _partial: bytes = b""
+
+    def poll(self, max_bytes: int = 8 * 1024 * 1024) -> list[dict[str, Any]]:
+        try:
+            with open(self.path, "rb") as handle:
+                handle.seek(self.offset)
+                chunk = handle.read(max_bytes)
+        except FileNotFoundError:
+            return []
+        self.offset += len(chunk)
+        lines = (self._partial + chunk).split(b"\n")
+        self._partial = lines.pop()  # an unfinished last line waits for its newline
+        return [event for line in lines if (event := self._parse(line)) is not None]
+
+    def _parse(self, line: bytes) -> dict[str, Any] | None:
+        self.line_number += 1
+        if not line.strip():
+            return None
+        try:
+            record = json.loads(line)
+        except (ValueError, UnicodeDecodeError):
+            self.notes.append(f"line {self.line_number}: not a JSON object, skipped")
+            return None
+        if not isinstance(record, dict) or record.get("event") not in EVENTS:
+            self.notes.append(f"line {self.line_number}: no known event, skipped")
+            return None
+        return record
+
+
+def read_events(path: str | os.PathLike[str]) -> tuple[list[dict[str, Any]], list[str]]:
+    """Every complete event in a log file, and a note for each line that was skipped."""
+    reader = LogReader(Path(path))
+    events: list[dict[str, Any]] = []
+    while True:
+        before = reader.offset
+        events.extend(reader.poll())
+        if reader.offset == before:
+            return events, reader.notes
