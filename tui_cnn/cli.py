@@ -34,7 +34,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     train = sub.add_parser("train", parents=[common], help="train the lesson's model and save it")
-    train.add_argument("--epochs", type=_positive, default=5, help="epochs to train (default: 5, as in the lesson)")
+    train.add_argument("--epochs", type=_positive, help="epochs to train (default: 5, as in the lesson; "
+                       "with --continue, the run's own number)")
+    train.add_argument("--checkpoint-every", type=_positive, default=200, metavar="N",
+                       help="keep a checkpoint every N batches, so a crash loses at most N (default: 200)")
+    train.add_argument("--continue", dest="continue_run", metavar="RUN",
+                       help="continue a kept run from its last checkpoint: its id, or 'latest' (see `tui-cnn runs`)")
     train.add_argument("--batch-size", type=_positive, default=32, help="images per batch (default: 32)")
     train.add_argument("--seed", type=int, default=42, help="random seed for weights and shuffling (default: 42)")
     train.add_argument("--output", type=Path, help="where to save the model (default: your tui-cnn data folder)")
@@ -42,6 +47,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--target-accuracy", type=float, metavar="ACC",
                        help="stop once an epoch's training accuracy reaches ACC, like the lesson's callback")
     train.add_argument("--resume", action="store_true", help="continue training --model instead of starting fresh")
+
+    sub.add_parser("runs", parents=[common], help="list the kept training runs")
 
     evaluate = sub.add_parser("evaluate", parents=[common], help="accuracy on the test set, overall and per class")
     evaluate.add_argument("--limit", type=_positive, help="evaluate on only the first N test images")
@@ -81,17 +88,15 @@ def _positive(text: str) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    from tui_cnn.core.data import DataError
-    from tui_cnn.core.images import ImageFileError
-    from tui_cnn.core.model import ModelFileError
+    from tui_cnn.core.errors import TuiCnnError
 
     try:
         if args.command is None:
             return _run_app(args)
         from tui_cnn import commands
 
-        return getattr(commands, args.command)(args)
-    except (DataError, ModelFileError, ImageFileError, ValueError) as exc:
+        return getattr(commands, "runs_list" if args.command == "runs" else args.command)(args)
+    except (TuiCnnError, ValueError) as exc:
         print(f"tui-cnn: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
