@@ -37,7 +37,7 @@ def test_shapes_and_parameters_equal_keras_summary(design):
 def test_the_default_design_is_the_lessons_network():
     assert [(layer.name, layer.output_shape) for layer in LESSON.layers()] == [(s.name, s.output_shape) for s in LAYERS]
     assert LESSON.param_count == 243_786 and LESSON.is_lesson
-    assert LESSON.describe() == "conv 64 3x3 pool, conv 64 3x3 pool, dense 128"
+    assert LESSON.describe() == "conv 64 pool, conv 64 pool, dense 128"
     assert not DESIGNS[1].is_lesson
 
 

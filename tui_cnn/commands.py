@@ -93,7 +93,7 @@ def runs_list(args: argparse.Namespace) -> int:
         console.print(f"No runs yet in {escape(str(runs.runs_dir()))}: `tui-cnn train` makes one")
         return 0
     table = Table(title=f"Runs in {escape(str(runs.runs_dir()))}", title_justify="left")
-    for title in ("run", "design", "params", "epochs", "best val acc", "test acc", "s/epoch", "status"):
+    for title in runs.SUMMARY_COLUMNS:
         table.add_column(title, justify="right" if title in ("params", "epochs") else "left",
                          no_wrap=title != "design")
     for row in found:

@@ -126,8 +126,9 @@ class Design:
         return (self.blocks, self.dense, self.dropout) == (LESSON.blocks, LESSON.dense, LESSON.dropout)
 
     def describe(self) -> str:
-        """The design in words: ``conv 64 3x3 pool, conv 64 3x3 pool, dense 128``."""
-        parts = [f"conv {b.filters} {b.kernel}x{b.kernel}" + (" pool" if b.pool else "") for b in self.blocks]
+        """The design in words: ``conv 64 pool, conv 64 pool, dense 128`` (kernels 3x3 unless said)."""
+        parts = [f"conv {b.filters}" + ("" if b.kernel == 3 else f" {b.kernel}x{b.kernel}") + (" pool" if b.pool else "")
+                 for b in self.blocks]
         parts.append(f"dense {self.dense}")
         if self.dropout:
             parts.append(f"dropout {self.dropout:g}")

@@ -33,9 +33,9 @@ from typing import TYPE_CHECKING, Any
 from tui_cnn.core import data, paths, runlog
 from tui_cnn.core.design import DATASETS, Design, DesignError, build_model
 from tui_cnn.core.errors import TuiCnnError
-from tui_cnn.core.model import ModelFileError, save_model_atomic
+from tui_cnn.core.model import ModelFileError, Weights, save_model_atomic
 from tui_cnn.core.training import (BatchEvent, DoneEvent, EpochEvent, Position, TrainConfig, TrainingEvent,
-                                   train)
+                                   WeightsEvent, train)
 
 if TYPE_CHECKING:  # pragma: no cover
     import keras
@@ -93,12 +93,13 @@ class Run:
     # -- making and reading ------------------------------------------------------------------
 
     @classmethod
-    def create(cls, design: Design, settings: RunSettings, seed: int = 42, root: Path | None = None) -> Run:
-        """A new, empty run folder named after the time it was made (``20261125-134501``)."""
+    def create(cls, design: Design, settings: RunSettings, seed: int = 42, root: Path | None = None,
+               name: str | None = None) -> Run:
+        """A new, empty run folder named ``name`` or after the time it was made (``20261125-134501``)."""
         design.check()
         root = root or runs_dir()
         root.mkdir(parents=True, exist_ok=True)
-        stamp = time.strftime("%Y%m%d-%H%M%S")
+        stamp = name or time.strftime("%Y%m%d-%H%M%S")
         for n in range(1000):
             folder = root / (stamp if n == 0 else f"{stamp}-{n + 1}")
             try:
@@ -132,7 +133,11 @@ class Run:
 
     def with_epochs(self, epochs: int) -> Run:
         """This run asked to train up to ``epochs`` (to go on after it finished), saved."""
-        run = replace(self, settings=replace(self.settings, epochs=epochs))
+        return self.with_settings(epochs=epochs)
+
+    def with_settings(self, **changes: Any) -> Run:
+        """This run with some settings changed (more epochs, another target), saved."""
+        run = replace(self, settings=replace(self.settings, **changes))
         run.write()
         return run
 
@@ -202,9 +207,19 @@ class RunSummary:
             return f"{self.status} at {self.position.where()}"
         return {"target": "reached target", "new": "not started"}.get(self.status, self.status)
 
+    @property
+    def short_status(self) -> str:
+        """``stopped in epoch 3`` rather than the exact batch, for a table cell."""
+        if self.status in ("stopped", "interrupted") and self.position is not None:
+            if self.position.batch == 0:
+                return f"{self.status} after epoch {self.position.epochs_completed}"
+            return f"{self.status} in epoch {self.position.epoch}"
+        return self.status_text
 
-def summarize(run: Run) -> RunSummary:
-    events = run.events()
+
+def summarize(run: Run, events: list[dict[str, Any]] | None = None) -> RunSummary:
+    """What ``run``'s log says about it (``events``: the log's, if already read)."""
+    events = run.events() if events is None else events
     epochs = [e for e in events if e["event"] == "epoch"]
     val = [e["val_accuracy"] for e in epochs if e.get("val_accuracy") is not None]
     seconds = [e["seconds"] for e in epochs if e.get("seconds") is not None]
@@ -237,13 +252,16 @@ def find_run(name: str, root: Path | None = None) -> Run:
     return Run.open(root / name)
 
 
+SUMMARY_COLUMNS = ("run", "params", "epochs", "best val", "test acc", "s/epoch", "status", "design")
+
+
 def summary_cells(row: RunSummary) -> tuple[str, ...]:
-    """A run as a row of text: id, design, parameters, epochs, best val accuracy, test accuracy, s/epoch, status."""
+    """A run as a row of text under ``SUMMARY_COLUMNS``: the design last, as the one cell that may be cut."""
     design = row.run.design
     words = design.describe() + ("" if design.dataset == "fashion_mnist" else f" on {describe_dataset(design.dataset)}")
-    return (row.run.id, words, f"{design.param_count:,}", f"{row.epochs_done}/{row.run.settings.epochs}",
+    return (row.run.id, f"{design.param_count:,}", f"{row.epochs_done}/{row.run.settings.epochs}",
             _percent(row.best_val_accuracy), _percent(row.test_accuracy),
-            "-" if row.seconds_per_epoch is None else f"{row.seconds_per_epoch:.1f}", row.status_text)
+            "-" if row.seconds_per_epoch is None else f"{row.seconds_per_epoch:.1f}", row.short_status, words)
 
 
 def _percent(value: float | None) -> str:
@@ -302,6 +320,8 @@ def train_run(run: Run, train_split: data.Split, val_split: data.Split | None,
         model = load_model(Path(start_from)) if start_from else build_model(run.design, seed=run.seed)
         model.optimizer.build(model.trainable_variables)  # so that even this checkpoint holds Adam's state
         run.save_checkpoint(model, Position(1, 0, steps))  # a model to load from the very first moment
+    if weights_every:
+        emit(WeightsEvent(position.epochs_completed if position else 0, 0, Weights.from_keras(model)))
     with runlog.LogWriter(run.log_path) as log:
         start: dict[str, Any] = {"epochs": run.settings.epochs, "steps": steps, "batch_size": run.settings.batch_size,
                                  "seed": run.seed, "dataset": run.design.dataset, "design": run.design.to_json(),

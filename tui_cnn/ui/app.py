@@ -23,6 +23,7 @@ from textual.screen import Screen
 from tui_cnn.core import activations, data, paths
 from tui_cnn.core.activations import Activations
 from tui_cnn.core.model import ModelFileError, Weights, read_weights
+from tui_cnn.core.runs import Run
 from tui_cnn.core.samples import SOURCE as SAMPLES_SOURCE
 from tui_cnn.ui.picture import Picture
 from tui_cnn.ui.screens.explorer import ExplorerScreen
@@ -255,6 +256,49 @@ class TuiCnnApp(App):
             self.notify(str(exc), title="Cannot open image", severity="error", timeout=10)
             return
         self.show_picture(Picture(image, None, Path(path).name))
+
+    def action_runs(self) -> None:
+        """The kept runs; the one picked is explored or resumed."""
+        from tui_cnn.ui.screens.runs import RunsScreen
+        from tui_cnn.ui.screens.training import SCREEN_NAME
+
+        if isinstance(self.screen, RunsScreen):
+            return
+        training = self.get_screen(SCREEN_NAME) if self.is_screen_installed(SCREEN_NAME) else None
+        running = training.run if training is not None and training.running else None
+        self.push_screen(RunsScreen(running=running), self._run_chosen)
+
+    def _run_chosen(self, choice: tuple[str, Run] | None) -> None:
+        if choice is None:
+            return
+        what, run = choice
+        if what == "explore":
+            self.explore_run(run)
+        elif what == "resume":
+            from tui_cnn.ui.screens.training import TrainingScreen
+
+            TrainingScreen.open(self).resume_when_ready(run)
+
+    def explore_run(self, run: Run) -> None:
+        """Explore ``run``'s model: its last finished epoch, or its checkpoint if no epoch finished yet."""
+        from tui_cnn.ui.screens.explorer import ExplorerScreen
+
+        path, when = run.model_path, "its last finished epoch"
+        if not path.is_file():
+            found = run.checkpoint()
+            if found is None:
+                self.notify(f"Run {run.id} has no model yet", severity="warning")
+                return
+            path, when = found[1], found[0].where()
+        try:
+            weights = read_weights(path)
+        except ModelFileError as exc:
+            self.notify(str(exc), title=f"Cannot explore run {run.id}", severity="error", timeout=12)
+            return
+        while not isinstance(self.screen, ExplorerScreen) and len(self.screen_stack) > 1:
+            self.pop_screen()
+        self.use_model(weights, f"run {run.id}")
+        self.notify(f"Exploring run {run.id} ({run.design.describe()}) at {when}", title="Runs", timeout=8)
 
     def action_help(self) -> None:
         from tui_cnn.ui.screens.help import HelpScreen
