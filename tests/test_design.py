@@ -64,3 +64,13 @@ def test_a_design_survives_json():
         assert Design.from_json(design.to_json()) == design
     with pytest.raises(DesignError, match="not a network design"):
         Design.from_json({"blocks": [{"filters": 16}]})
+
+
+@pytest.mark.parametrize("design", DESIGNS[1::2], ids=lambda d: d.describe())
+def test_a_saved_designed_model_reads_back_as_the_same_network(design, tmp_path):
+    """What the designer shows is what the explorer will read from the run's model file."""
+    from tui_cnn.core.model import save_model_atomic
+    from tui_cnn.core.network import load_network
+
+    path = save_model_atomic(build_model(design, seed=0), tmp_path / "designed.keras")
+    assert load_network(path).summary_rows() == design.network().summary_rows()

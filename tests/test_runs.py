@@ -86,7 +86,7 @@ def test_a_stop_keeps_every_batch_and_resume_says_where(splits, tmp_path):
     assert summary.status_text == "stopped at epoch 2, batch 5 of 10" and summary.resumable
     assert summary.epochs_done == 1 and summary.test_accuracy is not None
     files = sorted(p.name for p in run.folder.iterdir())
-    assert files == ["checkpoint-2-5.keras", "checkpoint.json", "log.jsonl", "model.keras", "run.json"]
+    assert files == ["checkpoint-2-5.npz", "checkpoint.json", "log.jsonl", "model.keras", "run.json"]
     train_run(run, *splits, lambda e: None, resume=True)
     assert [(e, b) for e, b, _ in _batches(run)] == [(e, b) for e in (1, 2) for b in range(1, STEPS + 1)]
     with pytest.raises(RunError, match="has done its 2 epoch"):
@@ -145,8 +145,7 @@ def test_sigkill_at_random_points_always_leaves_a_loadable_model_and_a_log_that_
         process.wait()
         assert process.returncode == -signal.SIGKILL, "training finished before the kill; lower the targets"
         run = find_run("latest", home / "runs")
-        position, model_file = run.checkpoint()
-        load_model(model_file)  # whatever moment the kill hit, the checkpoint loads
+        run.load_checkpoint()  # whatever moment the kill hit, the checkpoint loads
         if run.model_path.exists():
             load_model(run.model_path)
         assert summarize(run).status == "interrupted"

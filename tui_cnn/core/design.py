@@ -1,10 +1,10 @@
 """A network the learner designs: one to three convolution blocks, a dense layer, the lesson's output.
 
 The lesson ends with experiments: 16, 32 or 64 filters; one, two or three convolutions; pooling or
-not; stop at a target accuracy. A ``Design`` holds those choices. ``layers()`` works out every
-layer's output shape and parameter count with the arithmetic ``model.summary()`` shows (valid
-convolution: n - k + 1; 2x2 pooling: n // 2; k*k*in*out + out weights), before any TensorFlow,
-so a designer can show them live; ``build_model`` makes the same network in Keras. An impossible
+not; stop at a target accuracy. A ``Design`` holds those choices. ``layers()`` gives every
+layer's output shape and parameter count as ``model.summary()`` shows them, before any TensorFlow,
+so a designer can show them live: it builds the design with the explorer's own layer classes
+(``core.layers``, all-zero weights), so the arithmetic is the one the summary of any model uses; ``build_model`` makes the same network in Keras. An impossible
 design (a map smaller than the next kernel) raises ``DesignError`` with one line that says which
 block and what to change.
 
@@ -17,10 +17,14 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from tui_cnn.core.errors import TuiCnnError
 
 if TYPE_CHECKING:  # pragma: no cover
     import keras
+
+    from tui_cnn.core.network import Network
 
 INPUT_SHAPE = (28, 28, 1)
 NUM_CLASSES = 10
@@ -71,34 +75,49 @@ class Design:
 
     def layers(self) -> tuple[DesignLayer, ...]:
         """Every layer after the input, with the shapes and parameters Keras will report."""
+        return tuple(DesignLayer(layer.name, layer.keras_class, layer.output_shape, layer.params, layer.title)
+                     for layer in self.network().layers)
+
+    def network(self) -> Network:
+        """The design as a ``core.network.Network`` with all-zero weights.
+
+        Its shapes and parameter counts come from the same layer classes (and so the same arithmetic)
+        that read any ``.keras`` file for the explorer and the summary; a layer that does not fit
+        becomes a ``DesignError`` that says which block and what to change.
+        """
+        from tui_cnn.core import layers as L
+        from tui_cnn.core.arithmetic import Activation
+        from tui_cnn.core.network import Network
+
         self._check_values()
-        rows: list[DesignLayer] = []
-        h, w, channels = INPUT_SHAPE
+        relu = Activation("relu")
+        built: list[L.Layer] = []
+        shape: tuple[int, ...] = INPUT_SHAPE
         for number, block in enumerate(self.blocks, start=1):
-            if h < block.kernel:
+            k, f = block.kernel, block.filters
+            try:
+                built.append(L.Conv2D(f"conv{number}", shape, kernel=np.zeros((k, k, shape[2], f), np.float32),
+                                      bias=np.zeros(f, np.float32), activation=relu))
+            except L.LayerConfigError:
                 where = "the image" if number == 1 else f"block {number - 1}'s output"
-                raise DesignError(f"block {number}: {where} is only {h}x{w}, smaller than its {block.kernel}x"
-                                  f"{block.kernel} kernel; use fewer blocks, less pooling or 3x3 kernels")
-            h, w = h - block.kernel + 1, w - block.kernel + 1
-            params = block.kernel * block.kernel * channels * block.filters + block.filters
-            channels = block.filters
-            rows.append(DesignLayer(f"conv{number}", "Conv2D", (h, w, channels), params,
-                                    f"Conv2D {block.filters} filters {block.kernel}x{block.kernel}, relu"))
+                raise DesignError(f"block {number}: {where} is only {_dims(shape)}, smaller than its {k}x{k} "
+                                  "kernel; use fewer blocks, less pooling or 3x3 kernels") from None
+            shape = built[-1].output_shape
             if block.pool:
-                if h < POOL:
-                    raise DesignError(f"block {number}: its {h}x{w} maps are too small for 2x2 pooling; "
-                                      "turn that pooling off or use fewer blocks")
-                h, w = h // POOL, w // POOL
-                rows.append(DesignLayer(f"pool{number}", "MaxPooling2D", (h, w, channels), 0, "MaxPooling2D 2x2"))
-        flat = h * w * channels
-        rows.append(DesignLayer("flatten", "Flatten", (flat,), 0, "Flatten"))
-        rows.append(DesignLayer("dense", "Dense", (self.dense,), flat * self.dense + self.dense,
-                                f"Dense {self.dense}, relu"))
+                try:
+                    built.append(L.Pooling2D(f"pool{number}", shape, pool_size=(POOL, POOL), strides=(POOL, POOL)))
+                except L.LayerConfigError:
+                    raise DesignError(f"block {number}: its {_dims(shape)} maps are too small for 2x2 pooling; "
+                                      "turn that pooling off or use fewer blocks") from None
+                shape = built[-1].output_shape
+        built.append(L.Flatten("flatten", shape))
+        built.append(_dense("dense", built[-1].output_shape, self.dense, relu))
         if self.dropout:
-            rows.append(DesignLayer("dropout", "Dropout", (self.dense,), 0, f"Dropout {self.dropout:g}"))
-        rows.append(DesignLayer("output", "Dense", (NUM_CLASSES,), self.dense * NUM_CLASSES + NUM_CLASSES,
-                                f"Dense {NUM_CLASSES}, softmax"))
-        return tuple(rows)
+            built.append(L.Identity("dropout", built[-1].output_shape, keras_name="Dropout"))
+        built.append(_dense("output", built[-1].output_shape, NUM_CLASSES, Activation("softmax")))
+        for previous, layer in zip(built, built[1:]):
+            layer.source = previous.name
+        return Network(self.describe(), INPUT_SHAPE, tuple(built), "design")
 
     def _check_values(self) -> None:
         if not 1 <= len(self.blocks) <= MAX_BLOCKS:
@@ -151,6 +170,17 @@ class Design:
 
 
 LESSON = Design()
+
+
+def _dense(name: str, shape: tuple[int, ...], units: int, activation: Any) -> Any:
+    from tui_cnn.core import layers as L
+
+    return L.Dense(name, shape, kernel=np.zeros((shape[-1], units), np.float32), bias=np.zeros(units, np.float32),
+                   activation=activation)
+
+
+def _dims(shape: tuple[int, ...]) -> str:
+    return "x".join(str(d) for d in shape[:2])
 
 
 def shape_text(shape: tuple[int, ...]) -> str:

@@ -6,11 +6,11 @@ A run's folder, under ``<user data folder>/runs/<id>/``, holds:
   and again only when the learner asks for more epochs);
 - ``log.jsonl``: the training log in ``core.runlog``'s format, every batch and every epoch;
 - ``model.keras``: the model after the last finished epoch (saved atomically);
-- ``checkpoint.json`` and the ``checkpoint-E-B.keras`` it names: weights and optimizer state after
-  batch B of epoch E, with the epoch's running sums, written every ``checkpoint_every`` batches, at
-  a stop and at the end of each epoch. The model file is complete before ``checkpoint.json`` (renamed
-  into place) points at it, and the old one is removed only after, so a kill at any moment leaves a
-  checkpoint that loads. A crash loses at most ``checkpoint_every`` batches; a stop loses none.
+- ``checkpoint.json`` and the ``checkpoint-E-B.npz`` it names: weights and optimizer state after
+  batch B of epoch E (``Checkpoint``), with the epoch's running sums, written every
+  ``checkpoint_every`` batches, at a stop and at the end of each epoch. The file is complete before ``checkpoint.json`` (renamed into place) points at
+  it, and the old one is removed only after, so a kill at any moment leaves a checkpoint that
+  loads. A crash loses at most ``checkpoint_every`` batches; a stop loses none.
 
 Every epoch's order of images comes from the run's seed, so a run resumed mid-epoch trains on
 exactly the batches it had not seen yet, and its curves continue where they were (``runlog.replay``).
@@ -30,10 +30,12 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from tui_cnn.core import data, paths, runlog
 from tui_cnn.core.design import DATASETS, Design, DesignError, build_model
 from tui_cnn.core.errors import TuiCnnError
-from tui_cnn.core.model import ModelFileError, Weights, save_model_atomic
+from tui_cnn.core.model import ModelFileError, Weights
 from tui_cnn.core.training import (BatchEvent, DoneEvent, EpochEvent, Position, TrainConfig, TrainingEvent,
                                    WeightsEvent, train)
 
@@ -45,7 +47,44 @@ LOG_FILE = "log.jsonl"
 MODEL_FILE = "model.keras"
 CHECKPOINT_FILE = "checkpoint.json"
 CHECKPOINT_EVERY = 200  # batches: a crash loses at most this many (about 5 s of the lesson's training)
-_TEMP = re.compile(r"\..+-[a-z0-9_]{8}\.(keras|json)")  # what an interrupted atomic write leaves
+_TEMP = re.compile(r"\..+-[a-z0-9_]{8}\.(keras|json|npz)")  # what an interrupted atomic write leaves
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """A copy of a model's variables and its optimizer's (Adam's moments, its step count), as numpy arrays.
+
+    Written as ``.npz``: a few milliseconds between two batches, ten times quicker than a ``.keras``
+    file, and exactly what resuming needs (the design is in ``run.json``).
+    """
+
+    weights: tuple[np.ndarray, ...]
+    optimizer: tuple[np.ndarray, ...]
+
+    @classmethod
+    def of(cls, model: keras.Model) -> Checkpoint:
+        return cls(tuple(np.array(v) for v in model.weights), tuple(np.array(v) for v in model.optimizer.variables))
+
+    def named(self) -> dict[str, np.ndarray]:
+        return {**{f"weight_{i}": a for i, a in enumerate(self.weights)},
+                **{f"optimizer_{i}": a for i, a in enumerate(self.optimizer)}}
+
+    @classmethod
+    def from_named(cls, arrays: dict[str, np.ndarray]) -> Checkpoint:
+        def series(prefix: str) -> tuple[np.ndarray, ...]:
+            return tuple(arrays[f"{prefix}_{i}"] for i in range(sum(k.startswith(prefix) for k in arrays)))
+
+        return cls(series("weight"), series("optimizer"))
+
+    def restore(self, model: keras.Model, source: str) -> None:
+        """Put the arrays back into ``model``, built from the same design (its optimizer built too)."""
+        for mine, theirs, what in ((self.weights, model.weights, "weights"),
+                                   (self.optimizer, model.optimizer.variables, "optimizer variables")):
+            shapes = [tuple(a.shape) for a in mine]
+            if shapes != [tuple(v.shape) for v in theirs]:
+                raise RunError(f"{source}: its {what} do not fit the run's design; the run folder was changed")
+            for variable, value in zip(theirs, mine):
+                variable.assign(value)
 
 
 class RunError(TuiCnnError):
@@ -153,18 +192,31 @@ class Run:
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise RunError(f"{self.folder / CHECKPOINT_FILE}: cannot be read ({exc})") from None
 
-    def save_checkpoint(self, model: keras.Model, position: Position, epoch_model: Path | None = None) -> None:
-        """Keep ``model`` at ``position``: the file first, then the pointer to it, then drop the old one."""
-        name = f"checkpoint-{position.epoch}-{position.batch}.keras"
+    def save_checkpoint(self, arrays: Checkpoint, position: Position) -> None:
+        """Keep ``arrays`` at ``position``: the file first, then the pointer to it, then drop the old one."""
+        name = f"checkpoint-{position.epoch}-{position.batch}.npz"
         target = self.folder / name
-        if epoch_model is not None:
-            copy_atomic(epoch_model, target)  # the epoch's model is this checkpoint: no second save
-        else:
-            save_model_atomic(model, target)
+        write_npz_atomic(target, arrays.named())
         previous = self.checkpoint()
         write_json_atomic(self.folder / CHECKPOINT_FILE, {"file": name, "position": asdict(position)})
         if previous is not None and previous[1] != target:
             previous[1].unlink(missing_ok=True)
+
+    def load_checkpoint(self) -> tuple[keras.Model, Position]:
+        """The model at the last checkpoint, Adam's state included, and where it was."""
+        found = self.checkpoint()
+        if found is None:
+            raise RunError(f"run {self.id} has no checkpoint to resume from")
+        position, path = found
+        try:
+            with np.load(path) as archive:
+                arrays = Checkpoint.from_named(dict(archive))
+        except (OSError, ValueError, KeyError) as exc:
+            raise RunError(f"{path}: not a readable checkpoint ({exc})") from None
+        model = build_model(self.design)
+        model.optimizer.build(model.trainable_variables)
+        arrays.restore(model, str(path))
+        return model, position
 
     def clean_temporaries(self) -> list[Path]:
         """Remove the temporary files of atomic writes a killed process never renamed."""
@@ -309,17 +361,17 @@ def train_run(run: Run, train_split: data.Split, val_split: data.Split | None,
     if resume:
         run.clean_temporaries()
     if found is not None:
-        position, model_file = found
+        position = found[0]
         if position.epoch > run.settings.epochs:
             raise RunError(f"run {run.id} has done its {run.settings.epochs} epoch(s); ask for more to go on")
         if position.steps and position.steps != steps:
             raise RunError(f"run {run.id} has {position.steps} batches an epoch, but these data make {steps}")
-        model = load_model(model_file)
+        model, position = run.load_checkpoint()
     else:
         start_from = run.settings.start_from
         model = load_model(Path(start_from)) if start_from else build_model(run.design, seed=run.seed)
         model.optimizer.build(model.trainable_variables)  # so that even this checkpoint holds Adam's state
-        run.save_checkpoint(model, Position(1, 0, steps))  # a model to load from the very first moment
+        run.save_checkpoint(Checkpoint.of(model), Position(1, 0, steps))  # a model to load from the very start
     if weights_every:
         emit(WeightsEvent(position.epochs_completed if position else 0, 0, Weights.from_keras(model)))
     with runlog.LogWriter(run.log_path) as log:
@@ -339,7 +391,8 @@ def train_run(run: Run, train_split: data.Split, val_split: data.Split | None,
             emit(event)
 
         try:
-            return train(model, train_split, val_split, config, logged, stop, checkpoint=run.save_checkpoint)
+            return train(model, train_split, val_split, config, logged, stop,
+                         checkpoint=lambda model, position: run.save_checkpoint(Checkpoint.of(model), position))
         except BaseException as exc:
             log.write("end", reason="error", message=f"{type(exc).__name__}: {exc}".splitlines()[0])
             raise
@@ -372,14 +425,25 @@ def load_model(path: Path) -> keras.Model:
 # -- atomic files ------------------------------------------------------------------------------
 
 
+def write_npz_atomic(path: Path, arrays: dict[str, np.ndarray]) -> None:
+    """Write ``arrays`` as an ``.npz`` so that ``path`` is always the old file or the complete new one."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".npz", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:  # atomic against a killed process; no fsync, it costs a batch
+            np.savez(handle, **arrays)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
 def write_json_atomic(path: Path, record: dict[str, Any]) -> None:
     """Write ``record`` as JSON so that ``path`` is always the old file or the complete new one."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".json", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             json.dump(record, handle, indent=1)
-            handle.flush()
-            os.fsync(handle.fileno())
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     finally:

@@ -98,9 +98,8 @@ class Position:
         return f"epoch {self.epoch}, batch {self.batch:,} of {self.steps:,}"
 
 
-# ``checkpoint(model, position, epoch_model)``: keep the model (weights and optimizer state) at
-# ``position``; ``epoch_model`` is a file just saved with exactly that model, to reuse instead of saving again.
-Checkpoint = Callable[["keras.Model", Position, Union[Path, None]], None]
+# ``checkpoint(model, position)``: keep the model (weights and optimizer state) as it is at ``position``.
+CheckpointHook = Callable[["keras.Model", Position], None]
 
 
 @dataclass(frozen=True)
@@ -119,7 +118,7 @@ class TrainConfig:
 
 
 def _epoch_callback(model: keras.Model, begin: Position, n_images: int, config: TrainConfig,
-                    emit: Callable[[TrainingEvent], None], stop: threading.Event, checkpoint: Checkpoint | None):
+                    emit: Callable[[TrainingEvent], None], stop: threading.Event, checkpoint: CheckpointHook | None):
     """A Keras callback that turns batches into events and checkpoints; built here because keras loads lazily."""
     from tui_cnn.core.model import import_keras
 
@@ -149,7 +148,7 @@ def _epoch_callback(model: keras.Model, begin: Position, n_images: int, config: 
                 model.stop_training = True  # Keras checks this after every batch
             elif checkpoint and config.checkpoint_every and step % config.checkpoint_every == 0 \
                     and step < begin.steps:
-                checkpoint(model, self.position, None)
+                checkpoint(model, self.position)
 
     return EventCallback()
 
@@ -169,7 +168,7 @@ def train(
     config: TrainConfig,
     emit: Callable[[TrainingEvent], None],
     stop: threading.Event | None = None,
-    checkpoint: Checkpoint | None = None,
+    checkpoint: CheckpointHook | None = None,
 ) -> DoneEvent:
     """Train ``model`` up to ``config.epochs`` (counting ``initial_epoch``, or ``resume_at``, as done).
 
@@ -197,7 +196,7 @@ def train(
         position = callback.position
         if stop.is_set() and position.batch < steps:  # cut short: neither evaluated nor saved as an epoch
             if checkpoint and position.batch > begin.batch:
-                checkpoint(model, position, None)
+                checkpoint(model, position)
             return _done(emit, "stopped", completed)
         loss, accuracy = position.loss_sum / position.images_seen, position.accuracy_sum / position.images_seen
         val_loss, val_accuracy = model.evaluate(*val, batch_size=256, verbose=0) if val else (np.nan, np.nan)
@@ -206,7 +205,7 @@ def train(
         emit(EpochEvent(epoch, config.epochs, float(loss), float(accuracy), float(val_loss),
                         float(val_accuracy), position.seconds, saved))
         if checkpoint:
-            checkpoint(model, Position(epoch + 1, 0, steps), saved)
+            checkpoint(model, Position(epoch + 1, 0, steps))
         if config.target_accuracy is not None and accuracy >= config.target_accuracy:
             return _done(emit, "target", completed)
     return _done(emit, "finished", completed)
