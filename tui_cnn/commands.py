@@ -12,8 +12,17 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from tui_cnn.core import activations, confusion, data, lesson, paths
+from tui_cnn.core import activations, confusion, data, lesson, paths, safe_save
 from tui_cnn.core.model import LAYERS, Weights, layer_index, read_weights
+from tui_cnn.core.printable import printable
+
+
+class _Console(Console):
+    """Rich's console, but a reader that goes away (``| head -1``) ends the command quietly with 0, not 1."""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        raise BrokenPipeError  # the CLI's main turns it into a quiet exit
 
 
 def _model_path(args: argparse.Namespace):
@@ -30,13 +39,15 @@ def train(args: argparse.Namespace) -> int:
     from tui_cnn.core import runs
     from tui_cnn.core.training import BatchEvent, EpochEvent
 
-    console = Console(stderr=True)
+    console = _Console(stderr=True)
     output = args.output or paths.user_model_path()
+    # Everything that can fail is checked before the first line of progress.
     _check_writable(output)
+    safe_save.check_free(output)  # another trainer of the same file is refused now, not after an epoch
     run, resume = _run_to_train(args)
     train_split, test_split = runs.load_data(run, args.data_dir, download=True)
-    console.print(f"Training on {len(train_split):,} images from {escape(train_split.source)}; "
-                  f"run {run.id} in {escape(str(run.folder))}; saving to {escape(str(output))}")
+    console.print(f"Training on {len(train_split):,} images from {_shown(train_split.source)}; "
+                  f"run {run.id} in {_shown(run.folder)}; saving to {_shown(output)}")
     where = run.checkpoint() if resume else None
     if where is not None:
         console.print(f"Resuming from {where[0].where()}")
@@ -60,7 +71,7 @@ def train(args: argparse.Namespace) -> int:
                     f"val_loss {event.val_loss:.4f}, val_accuracy {event.val_accuracy:.4f} ({event.seconds:.1f} s)")
 
         done = runs.train_run(run, train_split, test_split, on_event, threading.Event(), resume=resume)
-    console.print(f"{done.reason}: {done.epochs_completed} epoch(s) complete; model saved to {escape(str(output))}")
+    console.print(f"{done.reason}: {done.epochs_completed} epoch(s) complete; model saved to {_shown(output)}")
     return 0
 
 
@@ -88,11 +99,11 @@ def runs_list(args: argparse.Namespace) -> int:
     from tui_cnn.core import runs
 
     found = runs.list_runs()
-    console = Console()
+    console = _Console()
     if not found:
-        console.print(f"No runs yet in {escape(str(runs.runs_dir()))}: `tui-cnn train` makes one")
+        console.print(f"No runs yet in {_shown(runs.runs_dir())}: `tui-cnn train` makes one")
         return 0
-    table = Table(title=f"Runs in {escape(str(runs.runs_dir()))}", title_justify="left")
+    table = Table(title=f"Runs in {_shown(runs.runs_dir())}", title_justify="left")
     for title in runs.SUMMARY_COLUMNS:
         table.add_column(title, justify="right" if title in ("params", "epochs") else "left",
                          no_wrap=title != "design")
@@ -109,7 +120,12 @@ def _check_writable(output) -> None:
         if output.is_dir() or not os.access(output.parent, os.W_OK):
             raise PermissionError("not a writable file location")
     except OSError as exc:
-        raise ValueError(f"{output}: cannot save the model there ({exc.strerror or exc})") from None
+        raise ValueError(f"{printable(output)}: cannot save the model there ({exc.strerror or exc})") from None
+
+
+def _shown(text: object) -> str:
+    """A user-supplied name as Rich prints it: control characters escaped, brackets not read as markup."""
+    return escape(printable(text))
 
 
 def _limit(split: data.Split, limit: int | None) -> data.Split:
@@ -129,8 +145,8 @@ def evaluate(args: argparse.Namespace) -> int:
     predicted = np.argmax(model.predict(data.to_model_input(test.images), batch_size=500, verbose=0), axis=1)
     seconds = time.perf_counter() - started
     correct = predicted == test.labels
-    console = Console()
-    console.print(f"{escape(str(path))} on {len(test):,} test images from {escape(test.source)}")
+    console = _Console()
+    console.print(f"{_shown(path)} on {len(test):,} test images from {_shown(test.source)}")
     table = Table()
     table.add_column("class")
     table.add_column("images", justify="right")
@@ -163,14 +179,14 @@ def summary(args: argparse.Namespace) -> int:
     """Each layer's output shape and parameter count, as model.summary() shows them."""
     path = _model_path(args)
     rows = lesson.summary(read_weights(path))
-    table = Table(title=f"Model: fashion_cnn ({escape(path.name)})", title_justify="left")
+    table = Table(title=f"Model: fashion_cnn ({_shown(path.name)})", title_justify="left")
     table.add_column("Layer (type)")
     table.add_column("Output Shape")
     table.add_column("as a picture", justify="right")
     table.add_column("Param #", justify="right")
     for row in rows.layers:
         table.add_row(row.label, row.keras_shape, lesson.shape_text(row.output_shape), f"{row.params:,}")
-    console = Console()
+    console = _Console()
     console.print(table)
     console.print(f"Total params: {rows.total_params:,}")
     return 0
@@ -198,7 +214,7 @@ def show(args: argparse.Namespace) -> int:
     console, mode = _console_and_mode(args)
     prediction = acts.predicted
     # escape: a file name such as "shoe[/b].png" is not Rich markup (it raised MarkupError).
-    console.print(f"{escape(origin)}: predicted {data.CLASS_NAMES[prediction]} "
+    console.print(f"{_shown(origin)}: predicted {data.CLASS_NAMES[prediction]} "
                   f"({acts.probabilities[prediction]:.1%})")
     shape = "x".join(str(d) for d in output.shape)
     if output.is_spatial:
@@ -229,7 +245,7 @@ def _chosen_image(args: argparse.Namespace) -> tuple[np.ndarray, str]:
 
 def _console_and_mode(args: argparse.Namespace) -> tuple[Console, str]:
     """A console honouring ``--color``, and ``--mode`` (ASCII when there is no colour)."""
-    console = Console(force_terminal=True if args.color == "always" else None, no_color=args.color == "never")
+    console = _Console(force_terminal=True if args.color == "always" else None, no_color=args.color == "never")
     if args.mode == "heatmap" and (console.no_color or console.color_system is None):
         # Without colour a heatmap is rows of identical half blocks (e.g. when piped to a file).
         return console, "ascii"
@@ -249,7 +265,7 @@ def explain(args: argparse.Namespace) -> int:
     acts = activations.compute(weights, image)
     console, mode = _console_and_mode(args)
     target = acts.predicted if target is None else target
-    console.print(f"{escape(origin)}: predicted {data.CLASS_NAMES[acts.predicted]} "
+    console.print(f"{_shown(origin)}: predicted {data.CLASS_NAMES[acts.predicted]} "
                   f"({acts.probabilities[acts.predicted]:.1%}); explaining {data.CLASS_NAMES[target]} "
                   f"({acts.probabilities[target]:.1%})")
     occluded = occlusion.compute(weights, image, target)
