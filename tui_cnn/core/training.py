@@ -183,11 +183,12 @@ def train(
     that fails raises ``ModelSaveError``, which carries the model so it can be saved elsewhere.
     """
     with OutputLock(config.save_to) if config.save_to else contextlib.nullcontext():
-        return _train(model, train_split, val_split, config, emit, stop or threading.Event())
+        return _train(model, train_split, val_split, config, emit, stop or threading.Event(), checkpoint)
 
 
 def _train(model: keras.Model, train_split: Split, val_split: Split | None, config: TrainConfig,
-           emit: Callable[[TrainingEvent], None], stop: threading.Event) -> DoneEvent:
+           emit: Callable[[TrainingEvent], None], stop: threading.Event,
+           checkpoint: CheckpointHook | None) -> DoneEvent:
     x, y = to_model_input(train_split.images), train_split.labels.astype(np.int64)
     val = (to_model_input(val_split.images), val_split.labels.astype(np.int64)) if val_split else None
     steps = -(-len(y) // config.batch_size)
