@@ -63,7 +63,8 @@ class Checkpoint:
 
     @classmethod
     def of(cls, model: keras.Model) -> Checkpoint:
-        return cls(tuple(np.array(v) for v in model.weights), tuple(np.array(v) for v in model.optimizer.variables))
+        return cls(tuple(v.numpy().copy() for v in model.weights),
+                   tuple(v.numpy().copy() for v in model.optimizer.variables))
 
     def named(self) -> dict[str, np.ndarray]:
         return {**{f"weight_{i}": a for i, a in enumerate(self.weights)},
@@ -85,6 +86,59 @@ class Checkpoint:
                 raise RunError(f"{source}: its {what} do not fit the run's design; the run folder was changed")
             for variable, value in zip(theirs, mine):
                 variable.assign(value)
+
+
+class ModelPool:
+    """One compiled Keras model per design, reused run after run with each run's own weights put in.
+
+    Keras traces a model's training step the first time it trains (a second or more on a small
+    CPU); a model kept here and given new weights and a fresh optimizer state trains at once.
+    ``warm`` does that first trace ahead of time, on a batch of zeros.
+    """
+
+    def __init__(self) -> None:
+        self._models: dict[Design, keras.Model] = {}
+        self._lock = threading.Lock()
+
+    def model(self, design: Design, state: Checkpoint, source: str = "") -> keras.Model:
+        """The design's model holding ``state`` (a fresh model's, or a checkpoint's)."""
+        with self._lock:
+            model = self._models.get(design)
+            if model is None:
+                model = build_model(design)
+                model.optimizer.build(model.trainable_variables)
+                self._models[design] = model
+            state.restore(model, source or design.describe())
+            return model
+
+    def warm(self, design: Design, batch_size: int = 32) -> None:
+        """Trace ``design``'s training step now (the weights it leaves are replaced at the next use)."""
+        from tui_cnn.core.data import to_model_input
+
+        with self._lock:
+            known = design in self._models
+        if known:
+            return
+        model = self.model(design, _fresh(design, 0))
+        images = np.zeros((batch_size, 28, 28), np.uint8)
+        model.fit(to_model_input(images), np.zeros(batch_size, np.int64), batch_size=batch_size, epochs=1, verbose=0)
+
+
+def _fresh(design: Design, seed: int) -> Checkpoint:
+    """The weights a new model of ``design`` starts from with ``seed``, and Adam's empty state."""
+    model = build_model(design, seed=seed)
+    model.optimizer.build(model.trainable_variables)
+    return Checkpoint.of(model)
+
+
+def _initial(run: Run) -> Checkpoint:
+    """Where a new run starts: fresh weights from its seed, or the model file it was told to start from."""
+    if not run.settings.start_from:
+        return _fresh(run.design, run.seed)
+    model = load_model(Path(run.settings.start_from))
+    model.optimizer.build(model.trainable_variables)
+    fresh = _fresh(run.design, run.seed)
+    return Checkpoint(Checkpoint.of(model).weights, fresh.optimizer)  # its weights, a new optimizer's state
 
 
 class RunError(TuiCnnError):
@@ -202,7 +256,7 @@ class Run:
         if previous is not None and previous[1] != target:
             previous[1].unlink(missing_ok=True)
 
-    def load_checkpoint(self) -> tuple[keras.Model, Position]:
+    def load_checkpoint(self, pool: ModelPool | None = None) -> tuple[keras.Model, Position]:
         """The model at the last checkpoint, Adam's state included, and where it was."""
         found = self.checkpoint()
         if found is None:
@@ -213,10 +267,7 @@ class Run:
                 arrays = Checkpoint.from_named(dict(archive))
         except (OSError, ValueError, KeyError) as exc:
             raise RunError(f"{path}: not a readable checkpoint ({exc})") from None
-        model = build_model(self.design)
-        model.optimizer.build(model.trainable_variables)
-        arrays.restore(model, str(path))
-        return model, position
+        return (pool or ModelPool()).model(self.design, arrays, str(path)), position
 
     def clean_temporaries(self) -> list[Path]:
         """Remove the temporary files of atomic writes a killed process never renamed."""
@@ -349,8 +400,11 @@ def load_data(run: Run, data_dir: str | None = None, download: bool = False) -> 
 
 def train_run(run: Run, train_split: data.Split, val_split: data.Split | None,
               emit: Callable[[TrainingEvent], None], stop: threading.Event | None = None, *,
-              resume: bool = False, weights_every: int = 0) -> DoneEvent:
+              resume: bool = False, weights_every: int = 0, pool: ModelPool | None = None) -> DoneEvent:
     """Train ``run`` from its start, or (``resume``) from its last checkpoint, logging every event.
+
+    ``pool`` keeps one model per design from run to run, so that Keras traces its training step
+    once (a second or more) rather than at every start.
 
     A run killed before its first checkpoint starts again from the beginning. A failure while
     training is logged as an ``end`` event with reason ``error`` before it propagates.
@@ -366,11 +420,9 @@ def train_run(run: Run, train_split: data.Split, val_split: data.Split | None,
             raise RunError(f"run {run.id} has done its {run.settings.epochs} epoch(s); ask for more to go on")
         if position.steps and position.steps != steps:
             raise RunError(f"run {run.id} has {position.steps} batches an epoch, but these data make {steps}")
-        model, position = run.load_checkpoint()
+        model, position = run.load_checkpoint(pool)
     else:
-        start_from = run.settings.start_from
-        model = load_model(Path(start_from)) if start_from else build_model(run.design, seed=run.seed)
-        model.optimizer.build(model.trainable_variables)  # so that even this checkpoint holds Adam's state
+        model = (pool or ModelPool()).model(run.design, _initial(run), run.id)
         run.save_checkpoint(Checkpoint.of(model), Position(1, 0, steps))  # a model to load from the very start
     if weights_every:
         emit(WeightsEvent(position.epochs_completed if position else 0, 0, Weights.from_keras(model)))

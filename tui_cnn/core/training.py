@@ -189,8 +189,8 @@ def train(
 def _train(model: keras.Model, train_split: Split, val_split: Split | None, config: TrainConfig,
            emit: Callable[[TrainingEvent], None], stop: threading.Event,
            checkpoint: CheckpointHook | None) -> DoneEvent:
-    x, y = to_model_input(train_split.images), train_split.labels.astype(np.int64)
-    val = (to_model_input(val_split.images), val_split.labels.astype(np.int64)) if val_split else None
+    x, y = train_split.model_input, train_split.labels.astype(np.int64)
+    val = (val_split.model_input, val_split.labels.astype(np.int64)) if val_split else None
     steps = -(-len(y) // config.batch_size)
     start = config.resume_at or Position(config.initial_epoch + 1)
     if start.batch and config.shuffle_seed is None:

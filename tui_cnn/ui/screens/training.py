@@ -38,6 +38,7 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import ContentSwitcher, DataTable, Input, Label, Select, Static
+from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
 from tui_cnn.core import activations, data, paths, runs
@@ -66,6 +67,7 @@ WEIGHTS_EVERY = 300  # batches between copies of the weights for the feature-map
 TICK_SECONDS = 0.25  # how often the UI drains the trainer's events
 PLOT_SECONDS = 1.0  # the plots redraw at most this often while batches arrive
 RATE_WINDOW_SECONDS = 5.0
+WARM_AFTER_SECONDS = 1.5  # after the last edit of the design, trace it in the background
 MAP_LAYERS = ("conv1", "pool1", "conv2", "pool2")
 MAPS_MIN_WIDTH = 96  # narrower, the finished-epochs table takes the whole bottom row
 
@@ -112,8 +114,9 @@ class KerasTrainer:
 
     The training and validation sets are given (tests, benchmarks) or loaded on first use for the
     design's data set, from ``data_dir`` or Keras' cache (downloading only if ``download``), and
-    kept for later runs. ``prepare`` does the slow first-time work (importing TensorFlow, reading
-    the images) ahead of time, so that a start shows its first batch at once.
+    kept for later runs, with their float copies for Keras. ``prepare`` does the slow first-time
+    work ahead of time (importing TensorFlow, reading the images, tracing the model's training step
+    in ``pool``), so that a start shows its first batch at once.
     """
 
     def __init__(self, data_dir: str | None = None, download: bool = False, train_split: Split | None = None,
@@ -124,6 +127,8 @@ class KerasTrainer:
         self.given = (train_split, val_split)
         self._splits: dict[str, tuple[Split, Split]] = {}
         self._lock = threading.Lock()  # prepare (in the background) and a start may both want the data
+        self._busy = threading.Lock()  # one model of the pool trains (or is warmed) at a time
+        self.pool = runs.ModelPool()
 
     def prepare(self, dataset: str = "fashion_mnist", emit: Emit | None = None) -> tuple[Split, Split]:
         """Import TensorFlow and load ``dataset`` once; later calls return at once."""
@@ -139,8 +144,18 @@ class KerasTrainer:
                     train_split = data.load_dataset_split(dataset, "train", self.data_dir, download=self.download)
                 if val_split is None:
                     val_split = data.load_dataset_split(dataset, "test", self.data_dir, download=self.download)
+                train_split.model_input, val_split.model_input  # noqa: B018  (converted once, here)
                 self._splits[dataset] = (train_split, val_split)
             return self._splits[dataset]
+
+    def warm(self, design: Design, batch_size: int = 32) -> None:
+        """Trace ``design``'s training step now, so that its next start trains at once."""
+        with self._busy:
+            self.pool.warm(design, batch_size)
+
+    def ready(self, dataset: str = "fashion_mnist") -> bool:
+        """Whether ``prepare`` has done its work for ``dataset`` (a start then goes straight to training)."""
+        return "keras" in sys.modules and dataset in self._splits
 
     def __call__(self, settings: TrainSettings, emit: Emit, stop: threading.Event) -> DoneEvent:
         run = settings.resume
@@ -162,9 +177,9 @@ class KerasTrainer:
         emit(Status(f"{verb}: training on {len(train_split):,} images from {train_split.source} "
                     "(Keras traces the model first)..."))
         weights_every = self.weights_every if design.is_lesson else 0  # the maps view reads the lesson's layers
-        done = runs.train_run(run, train_split, val_split, _copying(emit, run, settings.save_to), stop,
-                              resume=settings.resume is not None, weights_every=weights_every)
-        return done
+        with self._busy:
+            return runs.train_run(run, train_split, val_split, _copying(emit, run, settings.save_to), stop,
+                                  resume=settings.resume is not None, weights_every=weights_every, pool=self.pool)
 
 
 def _copying(emit: Emit, run: Run, save_to: Path | None) -> Emit:
@@ -235,6 +250,7 @@ class TrainingScreen(Screen):
         self.resumable: Run | None = None  # the newest kept run that can go on, found in the background
         self.resumed_from: Position | None = None
         self._pending_resume: Run | None = None
+        self._warm_timer: Timer | None = None
         self._batches_arrived = False
         self.design: Design | None = LESSON  # what the designer shows, None while impossible
         self.design_problem = ""
@@ -435,14 +451,21 @@ class TrainingScreen(Screen):
         self.refresh_bindings()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="prepare")
-    def _prepare(self, trainer: KerasTrainer) -> None:
-        """Import TensorFlow and read the images while the learner chooses, so a start is quick."""
+    def _prepare(self, trainer: KerasTrainer, design: Design = LESSON, batch_size: int = 32) -> None:
+        """Import TensorFlow, read the images and trace the design while the learner chooses, so a start is quick."""
         try:
-            trainer.prepare()
+            trainer.prepare(design.dataset)
+            trainer.warm(design, batch_size)
         except data.DataError:
             pass  # a start reports it, in one line, when the images are really needed
 
     # -- the designer --------------------------------------------------------------------------
+
+    def _warm_design(self) -> None:
+        self._warm_timer = None
+        if self.design is not None and isinstance(self.trainer, KerasTrainer) and not self.running:
+            batch = self.query_one("#train-batch", Select).value
+            self._prepare(self.trainer, self.design, int(batch) if isinstance(batch, int) else 32)
 
     def _designing(self) -> bool:
         return self.query_one(ContentSwitcher).current == "train-designer"
@@ -460,6 +483,11 @@ class TrainingScreen(Screen):
     @on(NetworkDesigner.Changed)
     def _design_changed(self, message: NetworkDesigner.Changed) -> None:
         self.design, self.design_problem = message.design, message.problem or ""
+        if message.design is not None and isinstance(self.trainer, KerasTrainer):
+            # Prepared a moment after the last edit, not at every one: tracing takes a second of CPU.
+            if self._warm_timer is not None:
+                self._warm_timer.stop()
+            self._warm_timer = self.set_timer(WARM_AFTER_SECONDS, self._warm_design)
         if message.design is None:
             self._set_status(f"[$error]{escape(message.problem or '')}[/]")
         elif not self.running:
