@@ -26,8 +26,12 @@ class ImageFileError(TuiCnnError):
     """The file cannot be used as an image; the message is one line."""
 
 
-def load_image_file(path: str | os.PathLike[str]) -> np.ndarray:
-    """Read an image file and return it as (28, 28) uint8, light object on black."""
+def load_image_file(path: str | os.PathLike[str], shape: tuple[int, int, int] = (28, 28, 1)) -> np.ndarray:
+    """Read an image file and return it as (28, 28) uint8, light object on black.
+
+    For a model that takes other pictures (``shape``), the picture is only resized: (H, W, 3) uint8
+    in its own colours for a colour model, (H, W) grayscale otherwise (see ``fit_picture``).
+    """
     from PIL import Image
 
     path = Path(path).expanduser()
@@ -46,6 +50,8 @@ def load_image_file(path: str | os.PathLike[str]) -> np.ndarray:
                     raise ImageFileError(f"{path}: {img.format} images are not supported (use PNG, JPEG, BMP, GIF or WebP)")
                 if img.width * img.height > MAX_PIXELS:
                     raise ImageFileError(f"{path}: {img.width}x{img.height} pixels is too large to load")
+                if tuple(shape) != (28, 28, 1):
+                    return fit_picture(img, shape)
                 gray = _to_gray(img)
     except ImageFileError:
         raise
@@ -109,3 +115,19 @@ def _border(gray: np.ndarray) -> np.ndarray:
 
 def _background_is_light(gray: np.ndarray) -> bool:
     return float(np.median(_border(gray))) > 127.5
+
+
+def fit_picture(img, shape: tuple[int, int, int]) -> np.ndarray:
+    """An open PIL image resized to a model's own input: (H, W, 3) colour or (H, W) grayscale uint8."""
+    from PIL import Image, ImageOps
+
+    h, w, channels = shape
+    img.seek(0)
+    img = ImageOps.exif_transpose(img)
+    if channels == 3:
+        rgb = img.convert("RGBA")
+        background = Image.new("RGBA", rgb.size, (255, 255, 255, 255))
+        rgb = Image.alpha_composite(background, rgb).convert("RGB")  # transparency onto white, as a viewer shows it
+        return np.asarray(rgb.resize((w, h), Image.Resampling.LANCZOS), dtype=np.uint8)
+    gray = Image.fromarray(_to_gray(img), mode="F").resize((w, h), Image.Resampling.LANCZOS)
+    return np.clip(np.rint(np.asarray(gray)), 0, 255).astype(np.uint8)

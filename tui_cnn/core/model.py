@@ -241,11 +241,12 @@ def _read_layer_vars(h5: Any, key: str) -> tuple[np.ndarray, np.ndarray]:
     return np.array(group["0"]), np.array(group["1"])
 
 
-def save_model_atomic(model: keras.Model, path: str | os.PathLike[str]) -> Path:
+def save_model_atomic(model: keras.Model, path: str | os.PathLike[str], metadata: dict | None = None) -> Path:
     """Save a Keras model so that ``path`` is always either the old file or the complete new one.
 
     Keras writes to a temporary file in the same folder, which is then renamed over the target:
-    a stop or crash mid-save never leaves a half-written model behind.
+    a stop or crash mid-save never leaves a half-written model behind. ``metadata`` (such as the
+    data set it was trained on) goes into the zip as ``tui_cnn.json``, which Keras ignores.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -253,6 +254,9 @@ def save_model_atomic(model: keras.Model, path: str | os.PathLike[str]) -> Path:
     os.close(fd)
     try:
         model.save(tmp)
+        if metadata:
+            with zipfile.ZipFile(tmp, "a") as archive:
+                archive.writestr("tui_cnn.json", json.dumps(metadata))
         os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes files private; a model is an ordinary file
         os.replace(tmp, path)
     finally:

@@ -110,6 +110,9 @@ class Network:
         text = str(name_or_number).strip()
         if text in self.names:
             return self.names.index(text)
+        folded = [name.lower() for name in self.names]
+        if text.lower() in folded:
+            return folded.index(text.lower())
         if text.isdigit() and 1 <= int(text) <= len(self.layers):
             return int(text) - 1
         choices = ", ".join(f"{i + 1}={n}" for i, n in enumerate(self.names))
@@ -218,9 +221,9 @@ def load_network(path: str | os.PathLike[str]) -> Network:
     if not path.is_file():
         raise ModelFileError(f"model file not found: {path}")
     try:
-        if zipfile.is_zipfile(path):
+        if zipfile.is_zipfile(path) or path.suffix.lower() == ".keras":
             return _read_keras_zip(path)
-        if h5py.is_hdf5(path):
+        if h5py.is_hdf5(path) or path.suffix.lower() in (".h5", ".hdf5"):
             return _read_legacy_h5(path)
     except ModelFileError:
         raise
