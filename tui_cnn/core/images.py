@@ -15,15 +15,26 @@ from pathlib import Path
 import numpy as np
 
 from tui_cnn.core.errors import TuiCnnError
+from tui_cnn.core.paths import file_problem
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
-MAX_PIXELS = 40_000_000  # far beyond any photo worth 28x28 pixels; stops decompression bombs
+# A 28x28 picture needs little: 4096x4096 decodes to at most 64 MiB (RGBA) and covers a phone
+# photo saved as PNG. JPEGs are decoded at 1/2, 1/4 or 1/8 scale first, so larger ones pass.
+MAX_PIXELS = 4096 * 4096
+WORK_SIZE = 1024  # the longer side the picture is reduced to before any conversion
 SUPPORTED = ("PNG", "JPEG", "BMP", "GIF", "WEBP")
 OBJECT_THRESHOLD = 0.1  # share of the brightest value that still counts as part of the object
+# Fewer lit pixels than this after conversion is a blank picture (the emptiest Fashion-MNIST item has 30).
+MIN_LIT_PIXELS = 20
+LIT_LEVEL = 25
 
 
 class ImageFileError(TuiCnnError):
     """The file cannot be used as an image; the message is one line."""
+
+
+class BlankImageError(ImageFileError):
+    """The picture decoded but nothing is left of it at 28x28 (transparent, one colour, a hairline)."""
 
 
 def load_image_file(path: str | os.PathLike[str], shape: tuple[int, int, int] = (28, 28, 1)) -> np.ndarray:
@@ -32,53 +43,82 @@ def load_image_file(path: str | os.PathLike[str], shape: tuple[int, int, int] = 
     For a model that takes other pictures (``shape``), the picture is only resized: (H, W, 3) uint8
     in its own colours for a colour model, (H, W) grayscale otherwise (see ``fit_picture``).
     """
-    from PIL import Image
-
     path = Path(path).expanduser()
-    if not path.is_file():
-        raise ImageFileError(f"{path}: no such file")
+    problem = file_problem(path)
+    if problem:
+        raise ImageFileError(f"{path}: {problem}")
     size = path.stat().st_size
     if size == 0:
         raise ImageFileError(f"{path}: the file is empty")
     if size > MAX_FILE_BYTES:
         raise ImageFileError(f"{path}: {size // (1024 * 1024)} MiB is too large for an image (limit 50 MiB)")
+    if tuple(shape) != (28, 28, 1):
+        return fit_picture(_decode_small(path, colour=shape[2] == 3), shape)
+    image = to_fashion_mnist(_decode_small(path))
+    lit = int((image > LIT_LEVEL).sum())
+    if lit < MIN_LIT_PIXELS:
+        raise BlankImageError(f"{path}: the picture is blank at 28x28 ({lit} of 784 pixels lit): "
+                              "fully transparent, a single colour or too thin to show an object")
+    return image
+
+
+def _decode_small(path: Path, colour: bool = False) -> np.ndarray:
+    """Decode at no more than WORK_SIZE on the longer side, refusing bombs before any pixel is decoded."""
+    from PIL import Image
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(path) as img:
                 if img.format not in SUPPORTED:
                     raise ImageFileError(f"{path}: {img.format} images are not supported (use PNG, JPEG, BMP, GIF or WebP)")
+                width, height = img.size
+                img.draft(None, (WORK_SIZE, WORK_SIZE))  # JPEG only: decode at a reduced scale
                 if img.width * img.height > MAX_PIXELS:
-                    raise ImageFileError(f"{path}: {img.width}x{img.height} pixels is too large to load")
-                if tuple(shape) != (28, 28, 1):
-                    return fit_picture(img, shape)
-                gray = _to_gray(img)
+                    raise ImageFileError(f"{path}: {width}x{height} pixels is too large to load "
+                                         f"(limit {MAX_PIXELS // 1_000_000} million)")
+                return _to_gray(img, colour)
     except ImageFileError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise ImageFileError(f"{path}: the image claims too many pixels to load safely") from None
     except (OSError, ValueError, SyntaxError) as exc:  # PIL raises these for broken or non-image files
         raise ImageFileError(f"{path}: not a readable image ({_short(exc)})") from None
-    return to_fashion_mnist(gray)
 
 
-def _to_gray(img) -> np.ndarray:
-    """Flatten transparency onto white (as a viewer shows it) and convert to float grayscale."""
+def _to_gray(img, colour: bool = False) -> np.ndarray:
+    """Shrink, flatten transparency onto white (as a viewer shows it) and convert to float grayscale
+    (or, with ``colour``, to float (H, W, 3) RGB for a colour model)."""
     from PIL import Image, ImageOps
 
     img.seek(0)  # first frame of an animated GIF or WebP
     # A phone photo is stored sideways with an EXIF orientation tag that every viewer applies.
-    img = ImageOps.exif_transpose(img)
-    if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
+    # in_place: an upright picture (nearly all of them) is not copied.
+    ImageOps.exif_transpose(img, in_place=True)
+    factor = max(img.size) // WORK_SIZE
+    if factor > 1:
+        if img.mode not in _REDUCIBLE:
+            img = img.convert("RGBA" if _has_alpha(img) else ("I" if img.mode.startswith("I;16") else "RGB"))
+        img = img.reduce(factor)  # box-averages factor x factor blocks: cheap, and enough for 28x28
+    if _has_alpha(img):
         rgba = img.convert("RGBA")
         background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
         img = Image.alpha_composite(background, rgba)
+    if colour:
+        return np.asarray(img.convert("RGB"), dtype=np.float32)
     if img.mode.startswith("I;16") or img.mode == "I":
         # 16-bit grayscale (e.g. PNG): convert("L") clips at 255 instead of scaling, which turned
         # everything above 255/65535 white.
         values = np.asarray(img, dtype=np.float32)
         return values / 257.0 if img.mode != "I" or values.max() > 255 else values
     return np.asarray(img.convert("L"), dtype=np.float32)
+
+
+_REDUCIBLE = ("L", "LA", "RGB", "RGBA", "I", "F")
+
+
+def _has_alpha(img) -> bool:
+    return img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info)
 
 
 def _short(exc: BaseException) -> str:
@@ -117,17 +157,13 @@ def _background_is_light(gray: np.ndarray) -> bool:
     return float(np.median(_border(gray))) > 127.5
 
 
-def fit_picture(img, shape: tuple[int, int, int]) -> np.ndarray:
-    """An open PIL image resized to a model's own input: (H, W, 3) colour or (H, W) grayscale uint8."""
-    from PIL import Image, ImageOps
+def fit_picture(pixels: np.ndarray, shape: tuple[int, int, int]) -> np.ndarray:
+    """Decoded pixels ((h, w) gray or (h, w, 3) RGB floats 0-255) resized to a model's own input, uint8."""
+    from PIL import Image
 
     h, w, channels = shape
-    img.seek(0)
-    img = ImageOps.exif_transpose(img)
     if channels == 3:
-        rgb = img.convert("RGBA")
-        background = Image.new("RGBA", rgb.size, (255, 255, 255, 255))
-        rgb = Image.alpha_composite(background, rgb).convert("RGB")  # transparency onto white, as a viewer shows it
+        rgb = Image.fromarray(np.clip(np.rint(pixels), 0, 255).astype(np.uint8), mode="RGB")
         return np.asarray(rgb.resize((w, h), Image.Resampling.LANCZOS), dtype=np.uint8)
-    gray = Image.fromarray(_to_gray(img), mode="F").resize((w, h), Image.Resampling.LANCZOS)
+    gray = Image.fromarray(pixels.astype(np.float32), mode="F").resize((w, h), Image.Resampling.LANCZOS)
     return np.clip(np.rint(np.asarray(gray)), 0, 255).astype(np.uint8)
