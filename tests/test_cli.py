@@ -130,7 +130,7 @@ def test_help(run_cli):
 
 USAGE_MISTAKES = ("unknown layer", "must lie within", "use a number, a range", "does not exist", "unknown class",
                   "unknown colour map", "invalid choice", "invalid int value", "not allowed with argument",
-                  "must be at least", "must be a whole number", "unknown data set")
+                  "must be at least", "must be at most", "must be from", "must be a whole number", "unknown data set")
 
 
 @pytest.fixture
@@ -152,7 +152,7 @@ def bad_files(tmp_path):
     (["show", "--data-dir", "{tmp}/no-such-folder"], "no-such-folder: data folder not found"),
     (["show", "--data-dir", "{broken}"], "t10k-images-idx3-ubyte.gz"),
     (["summary", "--model", "{tmp}/missing.keras"], "model file not found"),
-    (["summary", "--model", "{tmp}/corrupt.keras"], "corrupt.keras: not a readable Keras model file"),
+    (["summary", "--model", "{tmp}/corrupt.keras"], "corrupt.keras: not a readable .keras model file"),
     (["show", "--model", "{tmp}/corrupt.keras", "--data-dir", "{data}"], "corrupt.keras"),
     (["evaluate", "--model", "{tmp}/corrupt.keras", "--data-dir", "{data}"], "corrupt.keras"),
     (["show", "--image", "{tmp}/notes.png"], "notes.png: not a readable image"),
