@@ -4,6 +4,9 @@ Fashion-MNIST items are light on a black background, trimmed to the object, scal
 side fills the frame, and centred. A photo of a shoe on a white table is the opposite, so a light
 background is inverted first; then the object is cropped, scaled with its aspect ratio kept,
 padded to a square and stretched to the full 0-255 range.
+
+The filter lab takes pictures another way (``read_gray`` then ``fit_gray``): as they are,
+grayscale 0-255, not inverted or cropped, only shrunk to what the terminal can show.
 """
 
 from __future__ import annotations
@@ -28,6 +31,11 @@ class ImageFileError(TuiCnnError):
 
 def load_image_file(path: str | os.PathLike[str]) -> np.ndarray:
     """Read an image file and return it as (28, 28) uint8, light object on black."""
+    return to_fashion_mnist(read_gray(path))
+
+
+def read_gray(path: str | os.PathLike[str]) -> np.ndarray:
+    """Read an image file as (H, W) float32 grayscale 0-255, as a viewer shows it (no inversion)."""
     from PIL import Image
 
     path = Path(path).expanduser()
@@ -53,7 +61,23 @@ def load_image_file(path: str | os.PathLike[str]) -> np.ndarray:
         raise ImageFileError(f"{path}: the image claims too many pixels to load safely") from None
     except (OSError, ValueError, SyntaxError) as exc:  # PIL raises these for broken or non-image files
         raise ImageFileError(f"{path}: not a readable image ({_short(exc)})") from None
-    return to_fashion_mnist(gray)
+    return gray
+
+
+def fit_gray(gray: np.ndarray, height: int, width: int) -> np.ndarray:
+    """``gray`` shrunk (never enlarged) to fit ``height`` x ``width``, aspect kept: uint8 0-255, no inversion.
+
+    The filter lab shows a picture as it is, only as large as the terminal allows.
+    """
+    from PIL import Image
+
+    h, w = gray.shape
+    scale = min(1.0, height / h, width / w)
+    # A 3x3 filter needs 3x3 pixels: a very thin picture keeps 3 on its short side (if it has them).
+    size = (max(min(3, w), round(w * scale)), max(min(3, h), round(h * scale)))
+    if size != (w, h):
+        gray = np.asarray(Image.fromarray(np.asarray(gray, np.float32)).resize(size, Image.Resampling.BOX))
+    return np.clip(np.rint(gray), 0, 255).astype(np.uint8)
 
 
 def _to_gray(img) -> np.ndarray:
