@@ -160,19 +160,3 @@ def test_sigkill_at_random_points_always_leaves_a_loadable_model_and_a_log_that_
     _, notes = runlog.read_events(run.log_path)
     assert len(notes) <= 2  # at most one line cut short per kill, skipped by readers
 
-
-def test_mnist_comes_from_keras_cache_or_its_own_folder(tmp_path, monkeypatch):
-    from tui_cnn.core.data import DataError, load_dataset_split
-
-    monkeypatch.delenv("TUI_CNN_MNIST_DIR", raising=False)
-    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
-    with pytest.raises(DataError, match="MNIST is not in the Keras cache"):
-        load_dataset_split("mnist", "train", download=False)
-    images, labels = synthetic_images(12, seed=3)
-    (tmp_path / "keras" / "datasets").mkdir(parents=True)
-    np.savez(tmp_path / "keras" / "datasets" / "mnist.npz", x_train=images, y_train=labels, x_test=images[:4],
-             y_test=labels[:4])
-    test = load_dataset_split("mnist", "test", download=False)
-    assert test.images.shape == (4, 28, 28) and list(test.labels) == list(labels[:4])
-    monkeypatch.setenv("TUI_CNN_MNIST_DIR", str(write_official_dir(tmp_path / "idx", n_train=10, n_test=5)))
-    assert len(load_dataset_split("mnist", "test")) == 5

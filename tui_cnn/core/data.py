@@ -60,6 +60,7 @@ class Split:
     images: np.ndarray
     labels: np.ndarray
     source: str
+    class_names: tuple[str, ...] = CLASS_NAMES  # MNIST's are the digits (core.datasets)
 
     def __len__(self) -> int:
         return len(self.labels)
@@ -224,50 +225,3 @@ def to_model_input(images: np.ndarray) -> np.ndarray:
         batch = batch[None]
     return (batch.astype(np.float32) / 255.0)[..., None]
 
-
-# --- MNIST, the digits: the lesson's other data set, for the designer's experiments ---------------------
-
-MNIST_DIR_ENV = "TUI_CNN_MNIST_DIR"
-MNIST_CLASS_NAMES = tuple(str(digit) for digit in range(10))
-MNIST_HOW_TO_GET = (f"set {MNIST_DIR_ENV} to a folder with the four MNIST IDX files, "
-                    "or connect to the internet once so Keras can download mnist.npz")
-
-
-def load_dataset_split(dataset: str, split: str, data_dir: str | os.PathLike[str] | None = None,
-                       download: bool = True) -> Split:
-    """One split of ``fashion_mnist`` (see ``load_split``) or ``mnist``.
-
-    MNIST comes from a folder of its IDX files (``TUI_CNN_MNIST_DIR``; the official names are the
-    same as Fashion-MNIST's), else Keras' ``mnist.npz`` cache, else (if allowed) a Keras download.
-    """
-    if dataset == "fashion_mnist":
-        return load_split(split, data_dir, download)
-    if dataset != "mnist":
-        raise DataError(f"unknown data set {dataset!r}; choose fashion_mnist or mnist")
-    folder = os.environ.get(MNIST_DIR_ENV)
-    if folder:
-        return load_split_from_dir(folder, split)
-    cache = keras_cache_dir().parent / "mnist.npz"
-    if not cache.is_file():
-        if not download:
-            raise DataError(f"MNIST is not in the Keras cache ({cache}); {MNIST_HOW_TO_GET}")
-        _download_mnist()
-    prefix = "train" if split == "train" else "test"
-    try:
-        with np.load(cache) as archive:
-            return Split(archive[f"x_{prefix}"].astype(np.uint8), archive[f"y_{prefix}"].astype(np.uint8), str(cache))
-    except (OSError, KeyError, ValueError) as exc:
-        raise DataError(f"{cache}: not a readable mnist.npz ({_first_line(exc)}); delete it and download again") from exc
-
-
-def _download_mnist() -> None:
-    from tui_cnn.core.model import import_keras
-
-    try:
-        import_keras().datasets.mnist.load_data()
-    except Exception as exc:  # urllib, http and file errors all mean "could not download"
-        raise DataError(f"could not download MNIST with Keras ({_first_line(exc)}); {MNIST_HOW_TO_GET}") from exc
-
-
-def class_names(dataset: str) -> tuple[str, ...]:
-    return MNIST_CLASS_NAMES if dataset == "mnist" else CLASS_NAMES

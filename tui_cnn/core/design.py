@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from tui_cnn.core.datasets import DATASETS
 from tui_cnn.core.errors import TuiCnnError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -33,7 +34,6 @@ KERNELS = (3, 5)
 MAX_BLOCKS = 3
 DENSE_RANGE = (8, 1024)
 POOL = 2
-DATASETS = {"fashion_mnist": "Fashion-MNIST", "mnist": "MNIST"}
 
 
 class DesignError(TuiCnnError):
@@ -133,7 +133,7 @@ class Design:
         if not 0 <= self.dropout < 1:
             raise DesignError(f"dropout {self.dropout:g}; choose 0 (none) up to 0.9")
         if self.dataset not in DATASETS:
-            raise DesignError(f"unknown data set {self.dataset!r}; choose {' or '.join(DATASETS)}")
+            raise DesignError(f"unknown data set {self.dataset!r}; choose {' or '.join(DATASETS)}")  # core.datasets
 
     @property
     def param_count(self) -> int:

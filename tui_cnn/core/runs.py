@@ -32,8 +32,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from tui_cnn.core import data, paths, runlog
-from tui_cnn.core.design import DATASETS, Design, DesignError, build_model
+from tui_cnn.core import data, datasets, paths, runlog
+from tui_cnn.core.design import Design, DesignError, build_model
 from tui_cnn.core.errors import TuiCnnError
 from tui_cnn.core.model import ModelFileError, Weights
 from tui_cnn.core.training import (BatchEvent, DoneEvent, EpochEvent, Position, TrainConfig, TrainingEvent,
@@ -391,11 +391,11 @@ def list_runs(root: Path | None = None) -> list[RunSummary]:
 
 def load_data(run: Run, data_dir: str | None = None, download: bool = False) -> tuple[data.Split, data.Split]:
     """The run's training images (its first ``limit``, if set) and the test set it is validated on."""
-    train_split = data.load_dataset_split(run.design.dataset, "train", data_dir, download)
+    train_split = datasets.load_split("train", data_dir, run.design.dataset, download)
     if run.settings.limit:
         n = run.settings.limit
-        train_split = data.Split(train_split.images[:n], train_split.labels[:n], train_split.source)
-    return train_split, data.load_dataset_split(run.design.dataset, "test", data_dir, download)
+        train_split = replace(train_split, images=train_split.images[:n], labels=train_split.labels[:n])
+    return train_split, datasets.load_split("test", data_dir, run.design.dataset, download)
 
 
 def train_run(run: Run, train_split: data.Split, val_split: data.Split | None,
@@ -435,7 +435,7 @@ def train_run(run: Run, train_split: data.Split, val_split: data.Split | None,
         log.write("start", **start)
         config = TrainConfig(epochs=run.settings.epochs, batch_size=run.settings.batch_size,
                              target_accuracy=run.settings.target_accuracy, weights_every=weights_every,
-                             save_to=run.model_path, shuffle_seed=run.seed, resume_at=position,
+                             save_to=run.model_path, dataset=run.design.dataset, shuffle_seed=run.seed, resume_at=position,
                              checkpoint_every=run.settings.checkpoint_every)
 
         def logged(event: TrainingEvent) -> None:
@@ -525,4 +525,5 @@ def copy_atomic(source: Path, target: Path) -> None:
 
 
 def describe_dataset(dataset: str) -> str:
-    return DATASETS.get(dataset, dataset)
+    known = datasets.DATASETS.get(dataset)
+    return known.title if known else dataset

@@ -119,6 +119,7 @@ class TrainConfig:
     shuffle_seed: int | None = None
     resume_at: Position | None = None  # continue from here (overrides initial_epoch)
     checkpoint_every: int = 0  # call the checkpoint every N batches (0: only at a stop and each epoch's end)
+    dataset: str = "fashion_mnist"  # remembered in the saved model (core.datasets)
 
 
 def _epoch_callback(model: keras.Model, begin: Position, n_images: int, config: TrainConfig,
@@ -212,7 +213,7 @@ def _train(model: keras.Model, train_split: Split, val_split: Split | None, conf
             return _done(emit, "stopped", completed)
         loss, accuracy = position.loss_sum / position.images_seen, position.accuracy_sum / position.images_seen
         val_loss, val_accuracy = model.evaluate(*val, batch_size=256, verbose=0) if val else (np.nan, np.nan)
-        saved = save_model_atomic(model, config.save_to) if config.save_to else None
+        saved = save_model_atomic(model, config.save_to, {"dataset": config.dataset}) if config.save_to else None
         completed = epoch
         emit(EpochEvent(epoch, config.epochs, float(loss), float(accuracy), float(val_loss),
                         float(val_accuracy), position.seconds, saved))

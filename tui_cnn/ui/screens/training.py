@@ -41,8 +41,8 @@ from textual.widgets import ContentSwitcher, DataTable, Input, Label, Select, St
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
-from tui_cnn.core import activations, data, paths, runs
-from tui_cnn.core.design import DATASETS, LESSON, Design
+from tui_cnn.core import activations, data, datasets, paths, runs
+from tui_cnn.core.design import LESSON, Design
 from tui_cnn.core.model import import_keras
 from tui_cnn.core.runs import Run
 from tui_cnn.core.data import CLASS_NAMES, Split
@@ -140,10 +140,10 @@ class KerasTrainer:
             if dataset not in self._splits:
                 train_split, val_split = self.given
                 if train_split is None:
-                    emit(Status(f"loading the {DATASETS[dataset]} training images..."))
-                    train_split = data.load_dataset_split(dataset, "train", self.data_dir, download=self.download)
+                    emit(Status(f"loading the {datasets.get(dataset).title} training images..."))
+                    train_split = datasets.load_split("train", self.data_dir, dataset, download=self.download)
                 if val_split is None:
-                    val_split = data.load_dataset_split(dataset, "test", self.data_dir, download=self.download)
+                    val_split = datasets.load_split("test", self.data_dir, dataset, download=self.download)
                 train_split.model_input, val_split.model_input  # noqa: B018  (converted once, here)
                 self._splits[dataset] = (train_split, val_split)
             return self._splits[dataset]

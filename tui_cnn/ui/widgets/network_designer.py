@@ -17,7 +17,8 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Checkbox, Label, Select, Static
 
-from tui_cnn.core.design import DATASETS, LESSON, MAX_BLOCKS, Block, Design, DesignError, shape_text
+from tui_cnn.core.datasets import DATASETS
+from tui_cnn.core.design import LESSON, MAX_BLOCKS, Block, Design, DesignError, shape_text
 
 FILTERS = (8, 16, 32, 64, 128)
 KERNELS = (3, 5)
@@ -80,7 +81,7 @@ class NetworkDesigner(Horizontal):
                               design.dropout)
             with Horizontal(classes="design-row"):
                 yield Label("Data", classes="design-name")
-                yield _select("design-dataset", [(title, key) for key, title in DATASETS.items()], design.dataset)
+                yield _select("design-dataset", [(dataset.title, key) for key, dataset in DATASETS.items()], design.dataset)
         yield Static(id="design-shapes")
 
     def on_mount(self) -> None:
