@@ -148,7 +148,10 @@ def summary(args: argparse.Namespace) -> int:
         table.add_row(row.label, row.keras_shape, lesson.shape_text(row.output_shape), f"{row.params:,}")
     console = _Console()
     console.print(table)
-    console.print(f"Total params: {rows.total_params:,}")
+    for line in rows.keras_totals():
+        console.print(line)
+    if rows.optimizer_note:
+        console.print(rows.optimizer_note)
     return 0
 
 
