@@ -81,7 +81,7 @@ async def _open(pilot, app: TuiCnnApp, trainer: KerasTrainer, design: Design) ->
     if design != LESSON:
         screen.query_one(NetworkDesigner).set_design(design)
     deadline = time.monotonic() + TIMEOUT_S
-    while not (trainer.ready(design.dataset) and screen.design == design):
+    while not (trainer.ready(design) and screen.design == design and not trainer.busy):
         if time.monotonic() > deadline:
             raise RuntimeError("panel benchmark: the training screen did not get ready")
         await asyncio.sleep(0.05)

@@ -111,6 +111,11 @@ class ModelPool:
             state.restore(model, source or design.describe())
             return model
 
+    def has(self, design: Design) -> bool:
+        """Whether the pool holds (and so has traced, or is tracing) a model of ``design``."""
+        with self._lock:
+            return design in self._models
+
     def warm(self, design: Design, batch_size: int = 32) -> None:
         """Trace ``design``'s training step now (the weights it leaves are replaced at the next use)."""
         from tui_cnn.core.data import to_model_input

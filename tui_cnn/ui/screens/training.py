@@ -148,14 +148,19 @@ class KerasTrainer:
                 self._splits[dataset] = (train_split, val_split)
             return self._splits[dataset]
 
+    @property
+    def busy(self) -> bool:
+        """Whether a model is training or being warmed right now."""
+        return self._busy.locked()
+
     def warm(self, design: Design, batch_size: int = 32) -> None:
         """Trace ``design``'s training step now, so that its next start trains at once."""
         with self._busy:
             self.pool.warm(design, batch_size)
 
-    def ready(self, dataset: str = "fashion_mnist") -> bool:
-        """Whether ``prepare`` has done its work for ``dataset`` (a start then goes straight to training)."""
-        return "keras" in sys.modules and dataset in self._splits
+    def ready(self, design: Design = LESSON) -> bool:
+        """Whether the background preparation is done for ``design``: a start then goes straight to training."""
+        return "keras" in sys.modules and design.dataset in self._splits and self.pool.has(design)
 
     def __call__(self, settings: TrainSettings, emit: Emit, stop: threading.Event) -> DoneEvent:
         run = settings.resume
