@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Union
 
 import numpy as np
 
-from tui_cnn.core.data import Split, to_model_input
+from tui_cnn.core.data import Split
 from tui_cnn.core.model import Weights, save_model_atomic
 from tui_cnn.core.safe_save import OutputLock
 
