@@ -67,10 +67,12 @@ class FocusScreen(AppAccess, Screen):
         self.call_after_refresh(self.redraw)  # the enlargement depends on the laid-out size
 
     def _state_changed(self, change: Change) -> None:
+        if not self.is_current:  # dismissed already, or under a dialog
+            return
         output = self.state.output
         if output is None or not output.is_spatial:  # the palette chose a layer without maps
             self.dismiss()
-        elif self.is_current:
+        else:
             self.redraw()
 
     def on_resize(self) -> None:
