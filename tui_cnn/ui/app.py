@@ -30,7 +30,7 @@ from tui_cnn.ui.picture import Picture
 from tui_cnn.ui.screens.explorer import ExplorerScreen
 from tui_cnn.ui.state import Change, ExploreState
 
-MIN_SIZE = (60, 20)
+MIN_SIZE = (80, 24)  # every screen is whole from here (snapshots at 80x24 check it); smaller gets a notice
 
 
 class TuiCnnApp(App):
