@@ -148,7 +148,7 @@ async def test_enter_explores_a_run_and_the_explorer_says_which(three_runs):
         await pilot.press("enter")
         await pilot.pause()
         assert app.screen is app.screen_stack[0]
-        assert app.model_label == f"run {lesson.id}"
+        assert app.state.model_label == f"run {lesson.id}"
 
 
 async def test_r_resumes_the_stopped_run_on_the_training_screen(three_runs):
