@@ -25,7 +25,7 @@ from tui_cnn.core.printable import printable
 
 pytestmark = pytest.mark.usefixtures("isolated_env")
 
-EXIT_BAD_FILE = 2  # the CLI's exit code for a file it cannot use
+EXIT_BAD_FILE = 1  # the CLI's exit code for a file it cannot use (2 is for a usage mistake)
 
 
 def run_main(capsys, *args) -> tuple[int, str]:
