@@ -17,8 +17,7 @@ from PIL import Image
 
 from bad_files import (DATA_CASES, IMAGE_CASES, IMAGES, MODEL_CASES, NASTY, NASTY_SHOWN, break_dataset, gzip_bomb,
                        write_image, write_model)
-from conftest import console_script
-from core_helpers import write_official_dir
+from core_helpers import console_script, write_official_dir
 from tui_cnn import cli
 from tui_cnn.core.data import IMAGES_MAGIC
 from tui_cnn.core.printable import printable
