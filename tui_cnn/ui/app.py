@@ -24,6 +24,7 @@ from textual.screen import Screen
 
 from tui_cnn.core import activations, data, paths, safe_save
 from tui_cnn.core.activations import Activations
+from tui_cnn.core.errors import TuiCnnError
 from tui_cnn.core.model import ModelFileError, Weights, read_weights
 from tui_cnn.core.printable import printable
 from tui_cnn.core.samples import SOURCE as SAMPLES_SOURCE
@@ -93,6 +94,7 @@ class TuiCnnApp(App):
         self.predictions: np.ndarray | None = None
         self._predicting_for: tuple[int, int] | None = None
         self._acts: OrderedDict[tuple, Activations] = OrderedDict()
+        self.unsaved_model = None  # a trained Keras model that could not be saved (a full disk)
 
     def get_default_screen(self) -> Screen:
         return ExplorerScreen()
@@ -286,6 +288,42 @@ class TuiCnnApp(App):
     def _picture_file_loaded(self, event: PictureFileLoaded) -> None:
         self.show_picture(Picture(event.image, None, printable(event.name)))
 
+    def keep_unsaved_model(self, model) -> None:
+        """A trained model the disk would not take: explore it from memory, and offer to save it elsewhere."""
+        self.unsaved_model = model
+        self.use_model(Weights.from_keras(model), "unsaved")
+        self.notify("The explorer uses the trained model from memory. To keep it, save it elsewhere: "
+                    "ctrl+p, then 'Save the trained model as'", title="Model not saved", severity="warning",
+                    timeout=30)
+
+    def action_save_model_as(self) -> None:
+        from tui_cnn.ui.screens.prompt_modal import PromptModal
+
+        if self.unsaved_model is not None:
+            self.push_screen(PromptModal("Save the trained model as:", "path/to/model.keras",
+                                         "A .keras file; the explorer can open it with --model."), self._save_as)
+
+    def _save_as(self, path: str | None) -> None:
+        if path:
+            self.save_unsaved_model(self.unsaved_model, Path(path).expanduser())
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="save-model")
+    def save_unsaved_model(self, model, path: Path) -> None:
+        from tui_cnn.core.model import save_model_atomic
+
+        try:
+            safe_save.check_output(path)
+            save_model_atomic(model, path)
+        except TuiCnnError as exc:
+            self.post_message(self.Problem(str(exc), "Model not saved"))
+            return
+        self.call_from_thread(self._saved_as, model, path)
+
+    def _saved_as(self, model, path: Path) -> None:
+        if self.unsaved_model is model:
+            self.unsaved_model = None
+        self.notify(f"Saved the trained model to {path}", title="Model saved")
+
     def training_running(self) -> bool:
         return any(worker.group == "training" and worker.is_running for worker in self.workers)
 
@@ -327,6 +365,9 @@ class TuiCnnApp(App):
                                     lambda action=binding.action: self.run_action(action, explorer))
         yield SystemCommand("Random image", "key r", lambda: self.run_action("random_image", explorer))
         yield SystemCommand("Keys", "all keys, key ?", self.action_help)
+        if self.unsaved_model is not None:
+            yield SystemCommand("Save the trained model as", "it could not be saved where training saves",
+                                self.action_save_model_as)
 
     # -- terminal size -----------------------------------------------------------------------
 
