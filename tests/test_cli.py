@@ -14,7 +14,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from core_helpers import console_script, write_official_dir
+from conftest import console_script
+from core_helpers import write_official_dir
 from tui_cnn.core.data import CLASS_NAMES
 
 SHAPES = ["26x26x64", "13x13x64", "11x11x64", "5x5x64", "1600", "128", "10"]
