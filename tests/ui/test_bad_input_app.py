@@ -86,7 +86,7 @@ async def test_bad_model_and_data_at_start_fall_back_with_notifications(tmp_path
         assert any(data_needle in n for n in notes), notes
         for note in notes:
             _one_printable_line(note)
-        assert app.weights is not None and app.images.source == SAMPLES_SOURCE  # fell back, still exploring
+        assert app.state.weights is not None and app.state.images.source == SAMPLES_SOURCE  # fell back, still exploring
         await _still_answers(app, pilot)
 
 

@@ -85,7 +85,7 @@ async def test_a_model_the_disk_would_not_take_is_kept_and_saved_elsewhere(make_
     async with app.run_test(size=BIG, message_hook=hook) as pilot:
         await _start_training(app, pilot, RecordingTrainer(full))
         assert any("No space left on device" in n for n in notes), notes
-        assert app.model_label == "unsaved" and app.unsaved_model is keras_model
+        assert app.state.model_label == "unsaved" and app.unsaved_model is keras_model
         await pilot.press("escape")  # back to the explorer, then the palette
         await pilot.press("ctrl+p")
         await pilot.pause()
