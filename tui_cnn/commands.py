@@ -211,7 +211,9 @@ def explain(args: argparse.Namespace) -> int:
                   f"({acts.probabilities[target]:.1%})")
     occluded = occlusion.compute(weights, image, target)
     salient = saliency.compute(weights, image, target)
-    for heat, how, title in ((occluded.pixels, occluded.how, "occlusion"), (salient.magnitude, salient.how, "saliency")):
+    # Only drops are drawn: where hiding a part raised the probability counts as not looked at.
+    heats = ((np.maximum(occluded.pixels, 0.0), occluded.how, "occlusion"), (salient.magnitude, salient.how, "saliency"))
+    for heat, how, title in heats:
         console.print()
         console.print(how)
         console.print(render_why.where_maps(acts.image, heat, title, mode, args.cmap))

@@ -24,6 +24,7 @@ from tui_cnn.core import activations, data, paths
 from tui_cnn.core.activations import Activations
 from tui_cnn.core.model import ModelFileError, Weights, read_weights
 from tui_cnn.core.samples import SOURCE as SAMPLES_SOURCE
+from tui_cnn.ui.diagnostics import DiagnosticsCache
 from tui_cnn.ui.picture import Picture
 from tui_cnn.ui.screens.explorer import ExplorerScreen
 
@@ -82,6 +83,7 @@ class TuiCnnApp(App):
         self.predictions: np.ndarray | None = None
         self._predicting_for: tuple[int, int] | None = None
         self._acts: OrderedDict[tuple, Activations] = OrderedDict()
+        self.diagnostics = DiagnosticsCache()
 
     def get_default_screen(self) -> Screen:
         return ExplorerScreen()
@@ -235,7 +237,25 @@ class TuiCnnApp(App):
         from tui_cnn.ui.screens.picker import PickerScreen
 
         if self.images is not None and self.weights is not None:
-            self.push_screen(PickerScreen())
+            self.push_screen(PickerScreen(), self._picked)
+
+    def open_picker_on(self, indices: np.ndarray, what: str) -> None:
+        """The picker listing only ``indices``; the image chosen is shown in the explorer."""
+        from tui_cnn.ui.screens.picker import PickerScreen
+
+        self.push_screen(PickerScreen(only=indices, what=what), self._picked_to_explorer)
+
+    def _picked(self, index: int | None) -> None:
+        if index is not None:
+            self.show_index(index)
+
+    def _picked_to_explorer(self, index: int | None) -> None:
+        """Back to the explorer, whatever screens led to the picker, showing the chosen image."""
+        if index is None:
+            return
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+        self.show_index(index)
 
     def action_open_file(self) -> None:
         from tui_cnn.ui.screens.prompt_modal import PromptModal

@@ -48,6 +48,8 @@ class ExplorerScreen(Screen):
         Binding("w", "switch_model", "Shipped/trained model", show=False),
         Binding("S", "summary", "Summary", tooltip="Model summary, every shape explained"),
         Binding("C", "compare", "Compare", tooltip="The course's three images across four layers"),
+        Binding("x", "confusion", "Confusions", tooltip="Confusion matrix: which classes the model mixes up"),
+        Binding("y", "why", "Why?", tooltip="Where the model looked: occlusion and saliency maps"),
     ]
 
     def __init__(self) -> None:
@@ -202,6 +204,18 @@ class ExplorerScreen(Screen):
 
         if self.app.weights is not None and self.app.images:
             self.app.push_screen(CompareScreen(self.mode, self.cmap))
+
+    def action_confusion(self) -> None:
+        from tui_cnn.ui.screens.confusion import ConfusionScreen
+
+        if self.app.weights is not None and self.app.images:
+            self.app.push_screen(ConfusionScreen())
+
+    def action_why(self) -> None:
+        from tui_cnn.ui.screens.why import WhyScreen
+
+        if self.picture is not None and self.acts is not None:
+            self.app.push_screen(WhyScreen(self.picture, self.acts, self.mode, self.cmap))
 
     def action_switch_model(self) -> None:
         from tui_cnn.ui.screens.training import switch_model

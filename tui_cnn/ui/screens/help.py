@@ -18,12 +18,14 @@ INTRO = ("tui-cnn shows what the lesson's CNN computes for one image: each 3x3 c
 def _sections():
     from tui_cnn.ui.app import TuiCnnApp
     from tui_cnn.ui.screens.compare import CompareScreen
+    from tui_cnn.ui.screens.confusion import ConfusionScreen
     from tui_cnn.ui.screens.explorer import ExplorerScreen
     from tui_cnn.ui.screens.filter_lab import FilterLabScreen
     from tui_cnn.ui.screens.focus import FocusScreen
     from tui_cnn.ui.screens.picker import PickerScreen
     from tui_cnn.ui.screens.summary import SummaryScreen
     from tui_cnn.ui.screens.training import TrainingScreen
+    from tui_cnn.ui.screens.why import WhyScreen
     from tui_cnn.ui.widgets.feature_grid import FeatureGrid
     from tui_cnn.ui.widgets.kernel_editor import KernelEditor
 
@@ -32,6 +34,8 @@ def _sections():
         ("Feature maps (the grid)", FeatureGrid.BINDINGS),
         ("Focus view (one channel)", FocusScreen.BINDINGS),
         ("Image picker", PickerScreen.BINDINGS),
+        ("Confusion matrix", ConfusionScreen.BINDINGS),
+        ("Where the model looked (occlusion, saliency)", WhyScreen.BINDINGS),
         ("Filter lab", [*FilterLabScreen.BINDINGS, *KernelEditor.BINDINGS]),
         ("Training", TrainingScreen.BINDINGS),
         ("Model summary", SummaryScreen.BINDINGS),
