@@ -194,29 +194,33 @@ def _console_and_mode(args: argparse.Namespace) -> tuple[Console, str]:
 
 
 def explain(args: argparse.Namespace) -> int:
-    """Print where the model looked for an image: its occlusion and saliency maps."""
+    """Print where the model looked for an image: its occlusion and saliency maps (any explorable model)."""
     from tui_cnn import render, render_why
-    from tui_cnn.core import occlusion, saliency
+    from tui_cnn.core import batch, occlusion, saliency
+    from tui_cnn.core.network import load_network
 
     if args.cmap not in render.CMAP_NAMES:
         raise ValueError(f"unknown colour map {args.cmap!r}; choose one of {', '.join(render.CMAP_NAMES)}")
     target = parse_class(args.target) if args.target is not None else None
-    weights = read_weights(_model_path(args))
+    net = load_network(_model_path(args))
     image, origin = _chosen_image(args)
-    acts = activations.compute(weights, image)
+    probs = batch.as_probabilities(net, net.forward(net.prepare(image[None]))[-1])[0]
+    names = data.CLASS_NAMES if len(probs) == len(data.CLASS_NAMES) else [f"class {n}" for n in range(len(probs))]
+    predicted = int(probs.argmax())
+    target = predicted if target is None else target
+    if target >= len(probs):
+        raise ValueError(f"class {target} does not exist; the model has {len(probs)} classes")
     console, mode = _console_and_mode(args)
-    target = acts.predicted if target is None else target
-    console.print(f"{escape(origin)}: predicted {data.CLASS_NAMES[acts.predicted]} "
-                  f"({acts.probabilities[acts.predicted]:.1%}); explaining {data.CLASS_NAMES[target]} "
-                  f"({acts.probabilities[target]:.1%})")
-    occluded = occlusion.compute(weights, image, target)
-    salient = saliency.compute(weights, image, target)
+    console.print(f"{escape(origin)}: predicted {names[predicted]} ({probs[predicted]:.1%}); "
+                  f"explaining {names[target]} ({probs[target]:.1%})")
+    occluded = occlusion.compute(net, image, target)
+    salient = saliency.compute(net, image, target)
     # Only drops are drawn: where hiding a part raised the probability counts as not looked at.
     heats = ((np.maximum(occluded.pixels, 0.0), occluded.how, "occlusion"), (salient.magnitude, salient.how, "saliency"))
     for heat, how, title in heats:
         console.print()
         console.print(how)
-        console.print(render_why.where_maps(acts.image, heat, title, mode, args.cmap))
+        console.print(render_why.where_maps(image.astype(np.float32) / 255.0, heat, title, mode, args.cmap))
     return 0
 
 
