@@ -24,10 +24,11 @@ from tui_cnn.core import confusion
 from tui_cnn.core.batch import Cancelled
 from tui_cnn.core.confusion import Confusion
 from tui_cnn.core.data import CLASS_NAMES
+from tui_cnn.ui.state import AppAccess, Change
 from tui_cnn.ui.widgets.quiet_footer import QuietFooter
 
 
-class ConfusionScreen(Screen):
+class ConfusionScreen(AppAccess, Screen):
     """The confusion matrix of the current model on the current image set."""
 
     BINDINGS = [
@@ -66,16 +67,30 @@ class ConfusionScreen(Screen):
         yield QuietFooter(compact=True)
 
     def on_mount(self) -> None:
-        app = self.app
+        self.tui.state_changed.subscribe(self, self._state_changed)
+        self._start()
+        self.query_one("#confusion-body").focus()
+
+    def _start(self) -> None:
+        """Show the matrix of the state's model and images: cached, from known predictions, or computed."""
+        state, diagnostics = self.state, self.tui.diagnostics
+        self.result = None
         self._set_title()
-        cached = app.diagnostics.confusion(app.weights, app.images)
+        cached = diagnostics.confusion(state.weights, state.images)
+        if cached is None and state.predictions is not None:  # the picker's mistakes filter ran the model
+            cached = confusion.from_predictions(state.images.labels, state.predictions, len(CLASS_NAMES))
+            diagnostics.store_confusion(state.weights, state.images, cached)
         if cached is not None:
             self._show(cached)
-        else:
-            self.query_one("#confusion-info", Static).update(
-                f"Running the model on all {len(app.images):,} images...")
-            self.compute(app.weights, app.images)
-        self.query_one("#confusion-body").focus()
+            return
+        self.query_one(ProgressBar).display = True
+        self.query_one("#confusion-table", Static).update("")
+        self.query_one("#confusion-info", Static).update(f"Running the model on all {len(state.images):,} images...")
+        self.compute(state.weights, state.images)
+
+    def _state_changed(self, change: Change) -> None:
+        if change.touches("weights", "images"):  # another model or image set: another matrix
+            self._start()
 
     def on_unmount(self) -> None:
         self._cancel.set()  # leaving the screen stops a computation nobody will see
@@ -95,8 +110,11 @@ class ConfusionScreen(Screen):
 
     @on(Ready)
     def _ready(self, event: Ready) -> None:
-        self.app.diagnostics.store_confusion(event.weights, event.images, event.result)
-        if event.weights is self.app.weights and event.images is self.app.images:
+        self.tui.diagnostics.store_confusion(event.weights, event.images, event.result)
+        state = self.state
+        if event.weights is state.weights and event.images is state.images:
+            if state.predictions is None:  # the picker's mistakes filter can use them too
+                self.tui.update_state(predictions=event.result.predicted)
             self._show(event.result)
 
     def _show(self, result: Confusion) -> None:
@@ -108,8 +126,9 @@ class ConfusionScreen(Screen):
         self.redraw()
 
     def _set_title(self) -> None:
-        app = self.app
-        text = f"[b]Confusion matrix[/b] · {app.model_label or 'model'} on {len(app.images):,} {app.set_name()} images"
+        state = self.state
+        text = (f"[b]Confusion matrix[/b] · {state.model_label or 'model'} on {len(state.images):,} "
+                f"{state.set_name} images")
         if self.result is not None:
             text += f" · accuracy {self.result.accuracy:.1%}"
         text += "\nrows: the true class · columns: what the model said · Enter on a cell shows its images"
@@ -160,4 +179,4 @@ class ConfusionScreen(Screen):
             return
         what = (f"{CLASS_NAMES[true]}, recognised" if true == said
                 else f"{CLASS_NAMES[true]} taken for {CLASS_NAMES[said]}")
-        self.app.open_picker_on(indices, what)
+        self.tui.open_picker_on(indices, what)

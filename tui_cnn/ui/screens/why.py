@@ -22,12 +22,12 @@ from tui_cnn import render, render_why
 from tui_cnn.core import occlusion, saliency
 from tui_cnn.core.activations import Activations
 from tui_cnn.core.data import CLASS_NAMES
-from tui_cnn.ui.picture import Picture
+from tui_cnn.ui.state import AppAccess, Change
 from tui_cnn.ui.widgets.quiet_footer import QuietFooter
 
 
-class WhyScreen(Screen):
-    """Occlusion and saliency maps of one picture for a chosen class."""
+class WhyScreen(AppAccess, Screen):
+    """Occlusion and saliency maps of the picture on show, for a chosen class."""
 
     BINDINGS = [
         # Priority: the arrows pick the class even while the maps' scroll box (PgUp/PgDn) has focus.
@@ -46,11 +46,18 @@ class WhyScreen(Screen):
             super().__init__()
             self.key, self.target, self.occluded, self.salient = key, target, occluded, salient
 
-    def __init__(self, picture: Picture, acts: Activations, mode: str = "heatmap", cmap: str = "inferno") -> None:
+    def __init__(self) -> None:
         super().__init__()
-        self.picture, self.acts, self.mode, self.cmap = picture, acts, mode, cmap
-        self.target = acts.predicted
-        self._maps: dict[int, tuple[occlusion.OcclusionMap, saliency.SaliencyMap]] = {}
+        self.target: int | None = None  # the class explained; the predicted one at first
+        self._maps: dict[tuple, tuple[occlusion.OcclusionMap, saliency.SaliencyMap]] = {}
+
+    @property
+    def picture(self):
+        return self.state.picture
+
+    @property
+    def acts(self) -> Activations:
+        return self.state.acts
 
     def compose(self) -> ComposeResult:
         yield Static(id="why-title")
@@ -61,17 +68,27 @@ class WhyScreen(Screen):
         yield QuietFooter(compact=True)
 
     def on_mount(self) -> None:
+        self.tui.state_changed.subscribe(self, self._state_changed)
+        self.target = self.acts.predicted
+        self.redraw()
+        self.query_one("#why-maps-box").focus()
+
+    def _state_changed(self, change: Change) -> None:
+        if change.touches("weights", "picture"):
+            self.target = self.acts.predicted
+        if change.touches("weights", "picture", "mode", "cmap"):
+            self.redraw()
+
+    def _set_title(self) -> None:
         acts = self.acts
         verdict = f"predicted [b]{CLASS_NAMES[acts.predicted]}[/b] ({acts.probabilities[acts.predicted]:.1%})"
         self.query_one("#why-title", Static).update(
             f"[b]Where the model looked[/b] · {self.picture.title} (true: {self.picture.label_name}) · {verdict}\n"
             "pick a class with ↑↓ or 0-9: the maps show what drove its probability")
-        self.query_one("#why-maps-box").focus()
-        self.redraw()
 
     @property
     def _key(self) -> tuple:
-        return self.picture.key, id(self.app.weights)
+        return self.picture.key, id(self.state.weights), self.target
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="why")
     def compute(self, key: tuple, weights, image, target: int) -> None:
@@ -81,28 +98,29 @@ class WhyScreen(Screen):
 
     @on(Maps)
     def _maps_ready(self, event: Maps) -> None:
+        self._maps[event.key] = (event.occluded, event.salient)
         if event.key == self._key:
-            self._maps[event.target] = (event.occluded, event.salient)
             self.redraw()
 
     def redraw(self) -> None:
-        acts = self.acts
+        self._set_title()
+        acts, mode, cmap = self.acts, self.state.mode, self.state.cmap
         names = render_why.short_names(CLASS_NAMES) if self.size.width < 110 else CLASS_NAMES
-        bars = render.bars(acts.probabilities, [f"{name} {n}" for n, name in enumerate(names)], 6, ascii_only=self.mode == "ascii", highlight=self.target,
-                           vmax=1.0)
+        labels = [f"{name} {n}" for n, name in enumerate(names)]
+        bars = render.bars(acts.probabilities, labels, 6, ascii_only=mode == "ascii", highlight=self.target, vmax=1.0)
         self.query_one("#why-classes", Static).update(Group(Text("explaining (↑↓)\n", "dim"), bars))
-        maps = self._maps.get(self.target)
+        maps = self._maps.get(self._key)
         box = self.query_one("#why-maps", Static)
         if maps is None:
             box.update(f"Computing the maps for {CLASS_NAMES[self.target]}...")
-            self.compute(self._key, self.app.weights, self.picture.image, self.target)
+            self.compute(self._key, self.state.weights, self.picture.image, self.target)
             return
         occluded, salient = maps
         parts = [Text(f"Explaining {CLASS_NAMES[self.target]} ({acts.probabilities[self.target]:.1%})", "bold")]
         # Only drops are drawn: where hiding a part raised the probability counts as not looked at.
         for heat, how, title in ((np.maximum(occluded.pixels, 0.0), occluded.how, "occlusion"),
                                  (salient.magnitude, salient.how, "saliency")):
-            parts += [Text(""), Text(how, "dim"), render_why.where_maps(acts.image, heat, title, self.mode, self.cmap)]
+            parts += [Text(""), Text(how, "dim"), render_why.where_maps(acts.image, heat, title, mode, cmap)]
         box.update(Group(*parts))
 
     def action_step_class(self, step: int) -> None:
@@ -113,5 +131,4 @@ class WhyScreen(Screen):
         self.redraw()
 
     def action_toggle_mode(self) -> None:
-        self.mode = render.other_mode(self.mode)
-        self.redraw()
+        self.tui.update_state(mode=render.other_mode(self.state.mode))

@@ -25,12 +25,13 @@ from tui_cnn.core.batch import Cancelled
 from tui_cnn.core.data import CLASS_NAMES
 from tui_cnn.core.model import LAYERS
 from tui_cnn.core.top_images import TopImages
+from tui_cnn.ui.state import AppAccess
 
 COLUMNS = 3  # at most; fewer when the panel is narrow
 GAP = 1
 
 
-class TopImagesPanel(Vertical):
+class TopImagesPanel(AppAccess, Vertical):
     """Shows ``top_images`` for one channel; computes and caches a layer's when first asked."""
 
     class Progress(Message):
@@ -57,7 +58,7 @@ class TopImagesPanel(Vertical):
     def show_channel(self, weights, images, layer: int, channel: int) -> None:
         """Show the channel's top images, computing the layer's first if they are not cached."""
         self.wanted = (weights, images, layer, channel)
-        cached = self.app.diagnostics.top_images(weights, images, layer)
+        cached = self.tui.diagnostics.top_images(weights, images, layer)
         progress = self.query_one(ProgressBar)
         if cached is not None:
             progress.display = False
@@ -94,7 +95,7 @@ class TopImagesPanel(Vertical):
     @on(Ready)
     def _ready(self, event: Ready) -> None:
         event.stop()
-        self.app.diagnostics.store_top_images(event.weights, event.images, event.result)
+        self.tui.diagnostics.store_top_images(event.weights, event.images, event.result)
         if self.wanted is not None and self.wanted[:3] == (event.weights, event.images, event.result.layer):
             self.show_channel(*self.wanted)
 
