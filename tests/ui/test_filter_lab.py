@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 
 from tui_cnn.core import filters
-from tui_cnn.ui.screens.explorer import ExplorerScreen
 from tui_cnn.ui.screens.filter_lab import FilterLabScreen
 from tui_cnn.ui.widgets.kernel_editor import KernelEditor
 
@@ -59,9 +58,7 @@ async def test_edit_kernel_cells_by_keyboard(make_app):
     app = make_app(start_index=START)
     async with app.run_test(size=BIG) as pilot:
         lab = await open_lab(app, pilot)
-        explorer = app.screen_stack[0]
-        assert isinstance(explorer, ExplorerScreen)
-        assert lab.picture is explorer.picture
+        assert lab.picture is app.state.picture
         kernel = filters.PRESETS["vertical lines"].copy()
         assert_shows(lab, kernel)
 
@@ -109,7 +106,7 @@ async def test_edit_kernel_cells_by_keyboard(make_app):
 
         await pilot.press("escape")
         await pilot.pause()
-        assert app.screen is explorer
+        assert app.screen is app.explorer
 
 
 async def test_typing_nonsense_keeps_editing(make_app):

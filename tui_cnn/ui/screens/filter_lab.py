@@ -3,7 +3,8 @@
 A 3x3 kernel and a weight to edit from the keyboard, the lesson's filters (v, h, e) and the
 model's own first-layer kernels (l) to load, and beside them the picture, the picture through the
 filter and its 2x2 max pooling. Every change recomputes at once: it is a few microseconds of
-numpy (``core.filters``).
+numpy (``core.filters``). The picture and the mode are the app's state (``m`` here changes the
+explorer's mode too).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from textual.widgets import Static
 from tui_cnn import render
 from tui_cnn.core import filters
 from tui_cnn.ui.picture import Picture
+from tui_cnn.ui.state import AppAccess, Change
 from tui_cnn.ui.widgets.filter_maps import FilterMaps
 from tui_cnn.ui.widgets.kernel_editor import KernelEditor, format_value
 from tui_cnn.ui.widgets.quiet_footer import QuietFooter
@@ -31,7 +33,7 @@ TALL = 32  # rows from which the lab has room for air between panes and the gene
 MODE_NAMES = {"heatmap": "heatmap", "ascii": "ASCII"}
 
 
-class FilterLabScreen(Screen):
+class FilterLabScreen(AppAccess, Screen):
     """Try 3x3 filters on one picture and watch convolution and pooling happen."""
 
     VERTICAL_BREAKPOINTS = [(0, "-short"), (TALL, "-tall")]  # tall terminals get some air between panes
@@ -44,12 +46,12 @@ class FilterLabScreen(Screen):
         Binding("L", "learned(-1)", "Previous learned kernel", key_display="L", show=False),
         Binding("w", "weight", "Weight"),
         Binding("m", "toggle_mode", "Heatmap/ASCII"),
+        Binding("c", "cycle_cmap", "Colour map", show=False),
         Binding("escape", "back", "Back"),
     ]
 
-    def __init__(self, picture: Picture, mode: str = "heatmap") -> None:
+    def __init__(self) -> None:
         super().__init__()
-        self.picture, self.mode = picture, mode
         self.kernel = filters.PRESETS[FIRST_PRESET].copy()
         self.weight = 1.0
         self.source = FIRST_PRESET  # a preset's name or "learned"
@@ -69,7 +71,20 @@ class FilterLabScreen(Screen):
 
     def on_mount(self) -> None:
         self.query_one(KernelEditor).focus()
+        self.tui.state_changed.subscribe(self, self._state_changed)
         self.recompute()
+
+    def _state_changed(self, change: Change) -> None:
+        if change.touches("picture", "mode", "cmap") and self.state.picture is not None:
+            self.recompute()
+
+    @property
+    def picture(self) -> Picture:
+        return self.state.picture
+
+    @property
+    def mode(self) -> str:
+        return self.state.mode
 
     # -- computing ---------------------------------------------------------------------------
 
@@ -79,7 +94,7 @@ class FilterLabScreen(Screen):
         self.pooled = filters.max_pool(self.filtered)
         maps = [("image", self.picture.image.astype(np.float64)), ("filtered", self.filtered),
                 ("pooled", self.pooled)]
-        self.query_one(FilterMaps).show(maps, self.mode)
+        self.query_one(FilterMaps).show(maps, self.mode, self.state.cmap)
         self.query_one("#lab-title", Static).update(self._title())
         self.query_one("#lab-notes", Static).update(self._notes())
 
@@ -96,7 +111,7 @@ class FilterLabScreen(Screen):
         known = f" {self.picture.label_name}" if self.picture.label is not None else ""
         title.append(f" · {self.picture.title}{known} · ")
         title.append(self._source_name(), "bold")
-        title.append(f" · {MODE_NAMES[self.mode]}")
+        title.append(f" · {MODE_NAMES[self.mode]}" + (f" {self.state.cmap}" if self.mode == "heatmap" else ""))
         return title
 
     def on_resize(self) -> None:
@@ -156,7 +171,7 @@ class FilterLabScreen(Screen):
         self.recompute()
 
     def action_learned(self, step: int) -> None:
-        weights = self.app.weights
+        weights = self.state.weights
         if weights is None:
             self.notify("No model is loaded, so there are no learned kernels", severity="warning")
             return
@@ -173,8 +188,10 @@ class FilterLabScreen(Screen):
         self.query_one(KernelEditor).edit_weight()
 
     def action_toggle_mode(self) -> None:
-        self.mode = render.other_mode(self.mode)
-        self.recompute()
+        self.tui.update_state(mode=render.other_mode(self.mode))  # recomputes
+
+    def action_cycle_cmap(self) -> None:
+        self.tui.update_state(cmap=render.next_cmap(self.state.cmap))  # recomputes
 
     def action_back(self) -> None:
         self.dismiss()

@@ -3,6 +3,9 @@
 Press ``i`` to inspect pixels: a cursor on the map, and beside it the arithmetic that produced the
 pixel under it (a convolution's patch, kernel, products and sum; a pooling window and its winner),
 with the input it read highlighted.
+
+The layer, the channel, the mode and the colour map are the app's state: ←→ and ``m`` here change
+them for the explorer too.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from textual.widgets import Static
 from tui_cnn import render
 from tui_cnn.core import explain
 from tui_cnn.core.activations import Activations
-from tui_cnn.core.model import LAYERS
+from tui_cnn.ui.state import AppAccess, Change
 from tui_cnn.ui.widgets.arithmetic_panel import ArithmeticPanel
 from tui_cnn.ui.widgets.quiet_footer import QuietFooter
 from tui_cnn.ui.widgets.top_images_panel import TopImagesPanel
@@ -28,7 +31,7 @@ from tui_cnn.ui.widgets.top_images_panel import TopImagesPanel
 STRONGEST_INPUTS = 4  # of conv2's 64 input kernels, how many to show (the largest by |weights|)
 
 
-class FocusScreen(Screen[int]):
+class FocusScreen(AppAccess, Screen):
     """A single feature map, as large as the terminal allows."""
 
     BINDINGS = [
@@ -43,12 +46,12 @@ class FocusScreen(Screen[int]):
         *[Binding(str(n), f"open_top({n - 1})", "Open top image 1-9 in the explorer", show=False, key_display="1-9")
           for n in range(1, 10)],
         Binding("m", "toggle_mode", "Heatmap/ASCII"),
+        Binding("c", "cycle_cmap", "Colours", show=False),
         Binding("escape", "back", "Back"),
     ]
 
-    def __init__(self, acts: Activations, layer: int, channel: int, cmap: str, mode: str = "heatmap") -> None:
+    def __init__(self) -> None:
         super().__init__()
-        self.acts, self.layer_index, self.channel, self.cmap, self.mode = acts, layer, channel, cmap, mode
         self.inspecting = False
         self.showing_top = False
         self.cursor = (0, 0)
@@ -65,18 +68,47 @@ class FocusScreen(Screen[int]):
         yield QuietFooter(compact=True)
 
     def on_mount(self) -> None:
+        self.tui.state_changed.subscribe(self, self._state_changed)
         self.redraw()
         self.call_after_refresh(self.redraw)  # the enlargement depends on the laid-out size
 
+    def _state_changed(self, change: Change) -> None:
+        output = self.state.output
+        if output is None or not output.is_spatial:  # the palette chose a layer without maps
+            self.dismiss()
+        elif self.is_current:
+            self.redraw()
+
     def on_resize(self) -> None:
         self.redraw()
+
+    # The state's, read here often: the map on show is the state's layer and channel.
+    @property
+    def acts(self) -> Activations:
+        return self.state.acts
+
+    @property
+    def layer_index(self) -> int:
+        return self.state.layer
+
+    @property
+    def channel(self) -> int:
+        return self.state.channel
+
+    @property
+    def mode(self) -> str:
+        return self.state.mode
+
+    @property
+    def cmap(self) -> str:
+        return self.state.cmap
 
     @property
     def values(self) -> np.ndarray:
         return self.acts.layers[self.layer_index].channel(self.channel)
 
     def redraw(self) -> None:
-        spec = LAYERS[self.layer_index]
+        spec = self.state.spec
         total = spec.output_shape[-1]
         h, w = self.values.shape
         self.query_one("#focus-title", Static).update(
@@ -90,7 +122,7 @@ class FocusScreen(Screen[int]):
         top = self.query_one(TopImagesPanel)
         top.display = self.showing_top
         if self.showing_top:
-            top.show_channel(self.app.weights, self.app.images, self.layer_index, self.channel)
+            top.show_channel(self.state.weights, self.state.images, self.layer_index, self.channel)
         if self.inspecting:
             self._inspect()
         else:
@@ -132,7 +164,7 @@ class FocusScreen(Screen[int]):
 
     def _inspect(self) -> None:
         """The map with the cursor, the input it reads with the cells used, and the arithmetic."""
-        spec = LAYERS[self.layer_index]
+        spec = self.state.spec
         row, col = self.cursor
         marks = np.zeros(self.values.shape, np.int8)
         marks[row, col] = render.CURSOR
@@ -140,7 +172,7 @@ class FocusScreen(Screen[int]):
         panel = self.query_one(ArithmeticPanel)
         value = float(self.values[row, col])
         if spec.kind == "conv":
-            cell = explain.conv_cell(self.app.weights, self.acts, spec.name, self.channel, row, col)
+            cell = explain.conv_cell(self.state.weights, self.acts, spec.name, self.channel, row, col)
             term = cell.strongest(1)[0]
             source = self.acts.image if cell.source == "input" else self.acts.layer(cell.source).channel(
                 term.input_channel)
@@ -175,10 +207,10 @@ class FocusScreen(Screen[int]):
 
     def _origin(self) -> list:
         """Where this channel comes from: the learned kernel, or the map that was pooled."""
-        spec = LAYERS[self.layer_index]
-        weights = self.app.weights
+        spec = self.state.spec
+        weights = self.state.weights
         if spec.kind == "pool":
-            source = LAYERS[self.layer_index - 1].name
+            source = self.state.layers[self.layer_index - 1].name
             return [Text(f"Each pixel is the largest of a 2x2 window of {source} channel {self.channel}.")]
         if spec.kind != "conv" or weights is None:
             return []
@@ -192,7 +224,7 @@ class FocusScreen(Screen[int]):
         tables = Table.grid(padding=(0, 3))
         tables.add_column()
         tables.add_column()
-        source = LAYERS[self.layer_index - 1].name
+        source = self.state.layers[self.layer_index - 1].name
         for pair in (top[:2], top[2:]):
             tables.add_row(*[Text(f"from {source} #{i}, |w| sum {strength[i]:.2f}", "dim") for i in pair])
             tables.add_row(*[kernel_table(kernel[:, :, i]) for i in pair])
@@ -209,7 +241,7 @@ class FocusScreen(Screen[int]):
         self.redraw()
 
     def action_toggle_inspect(self) -> None:
-        if LAYERS[self.layer_index].kind not in ("conv", "pool"):
+        if self.state.spec.kind not in ("conv", "pool"):
             self.notify("Pixel arithmetic is shown for convolution and pooling layers")
             return
         self.inspecting = not self.inspecting
@@ -220,7 +252,7 @@ class FocusScreen(Screen[int]):
         self.redraw()
 
     def action_toggle_top(self) -> None:
-        if LAYERS[self.layer_index].kind not in ("conv", "pool") or not self.app.images:
+        if self.state.spec.kind not in ("conv", "pool") or not self.state.images:
             self.notify("Top images are shown for convolution and pooling channels of the test images")
             return
         self.showing_top = not self.showing_top
@@ -232,24 +264,24 @@ class FocusScreen(Screen[int]):
         index = self.query_one(TopImagesPanel).image_number(rank) if self.showing_top else None
         if index is None:
             return
-        self.dismiss(self.channel)
-        self.app.show_index(index)
+        self.dismiss()
+        self.tui.show_index(index)
 
     def action_channel(self, step: int) -> None:
-        total = LAYERS[self.layer_index].output_shape[-1]
-        self.channel = (self.channel + step) % total
-        self.redraw()
+        self.tui.update_state(channel=(self.channel + step) % self.state.channels)  # redraws
 
     def action_back(self) -> None:
         if self.inspecting or self.showing_top:  # Escape leaves the inspector (or top images) first
             self.inspecting = self.showing_top = False
             self.redraw()
             return
-        self.dismiss(self.channel)  # the explorer's cursor follows to the channel seen last
+        self.dismiss()  # the explorer's cursor is on the channel seen last: it is the state's
 
     def action_toggle_mode(self) -> None:
-        self.mode = render.other_mode(self.mode)
-        self.redraw()
+        self.tui.update_state(mode=render.other_mode(self.mode))  # redraws
+
+    def action_cycle_cmap(self) -> None:
+        self.tui.update_state(cmap=render.next_cmap(self.cmap))  # redraws
 
 
 GAP = 2

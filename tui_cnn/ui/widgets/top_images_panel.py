@@ -49,6 +49,7 @@ class TopImagesPanel(AppAccess, Vertical):
         self.wanted: tuple | None = None  # (weights, images, layer, channel)
         self.result: TopImages | None = None
         self._cancel = threading.Event()
+        self._computing: tuple | None = None  # (weights, images, layer) being scanned now
 
     def compose(self) -> ComposeResult:
         yield Static(id="top-title")
@@ -66,20 +67,25 @@ class TopImagesPanel(AppAccess, Vertical):
             self._draw()
             return
         self.result = None
+        self.query_one("#top-grid", Static).update("")
+        if self._computing is not None and all(a is b for a, b in zip(self._computing, (weights, images, layer))):
+            return  # already on its way (a redraw asks again)
+        self._cancel.set()  # a scan for another layer or model is of no use any more
+        self._cancel = threading.Event()
+        self._computing = (weights, images, layer)
         progress.display = True
         progress.update(total=None, progress=0)
-        spec = LAYERS[layer]
         self.query_one("#top-title", Static).update(
-            f"Scanning all {len(images.labels):,} images for what excites each {spec.name} channel (once per layer)...")
-        self.query_one("#top-grid", Static).update("")
-        self.compute(weights, images, layer)
+            f"Scanning all {len(images.labels):,} images for what excites each {LAYERS[layer].name} channel "
+            "(once per layer)...")
+        self.compute(weights, images, layer, self._cancel)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="top-images")
-    def compute(self, weights, images, layer: int) -> None:
+    def compute(self, weights, images, layer: int, cancel: threading.Event) -> None:
         try:
             result = top_images.compute(weights, images.images, layer,
                                         progress=lambda done, total: self.post_message(self.Progress(done, total)),
-                                        cancel=self._cancel)
+                                        cancel=cancel)
         except Cancelled:
             return
         self.post_message(self.Ready(result, weights, images))
@@ -96,6 +102,8 @@ class TopImagesPanel(AppAccess, Vertical):
     def _ready(self, event: Ready) -> None:
         event.stop()
         self.tui.diagnostics.store_top_images(event.weights, event.images, event.result)
+        if self._computing is not None and self._computing[2] == event.result.layer:
+            self._computing = None
         if self.wanted is not None and self.wanted[:3] == (event.weights, event.images, event.result.layer):
             self.show_channel(*self.wanted)
 
