@@ -50,7 +50,7 @@ async def test_confusion_matrix_cell_opens_exactly_its_images_then_the_explorer(
         await _settle(pilot)
         screen = app.screen
         assert isinstance(screen, ConfusionScreen)
-        expected = confusion.compute(app.weights, variants.images, variants.labels)
+        expected = confusion.compute(app.state.weights, variants.images, variants.labels)
         np.testing.assert_array_equal(screen.result.matrix, expected.matrix)
         worst = expected.worst_pairs(2)
         assert worst and screen.cursor == (worst[0].true, worst[0].predicted)  # starts on the worst confusion
@@ -64,7 +64,7 @@ async def test_confusion_matrix_cell_opens_exactly_its_images_then_the_explorer(
         await pilot.press("right", "enter")
         await pilot.pause()
         assert len(app.screen_stack) == 1  # back in the explorer
-        assert app.index == int(picker.indices[1])
+        assert app.state.index == int(picker.indices[1])
         await pilot.press("x")
         await pilot.pause()
         assert app.screen.result is not None  # the second time it comes from the cache at once
@@ -79,13 +79,13 @@ async def test_top_images_of_a_channel_and_opening_one(make_app, variants):
         focus = app.screen
         assert isinstance(focus, FocusScreen) and focus.showing_top and focus.channel == 1
         panel = focus.query_one(TopImagesPanel)
-        expected = top_images.compute(app.weights, variants.images, LAYER_NAMES.index("conv2"))
+        expected = top_images.compute(app.state.weights, variants.images, LAYER_NAMES.index("conv2"))
         np.testing.assert_array_equal(panel.result.indices, expected.indices)
         await pilot.press("right")  # the next channel comes from the same scan
         assert panel.image_number(0) == int(expected.indices[2, 0])
         await pilot.press("3")
         await pilot.pause()
-        assert len(app.screen_stack) == 1 and app.index == int(expected.indices[2, 2])
+        assert len(app.screen_stack) == 1 and app.state.index == int(expected.indices[2, 2])
 
 
 async def test_where_the_model_looked_for_the_predicted_and_a_chosen_class(make_app):
@@ -99,10 +99,10 @@ async def test_where_the_model_looked_for_the_predicted_and_a_chosen_class(make_
         await pilot.press("0")
         await _settle(pilot)
         assert why.target == 0
-        occluded, salient = why._maps[0]
-        image = app.images.images[6]
-        np.testing.assert_allclose(occluded.pixels, occlusion.compute(app.weights, image, 0).pixels, atol=1e-6)
-        np.testing.assert_allclose(salient.gradient, saliency.compute(app.weights, image, 0).gradient, atol=1e-6)
+        occluded, salient = why.maps_for(0)
+        image = app.state.images.images[6]
+        np.testing.assert_allclose(occluded.pixels, occlusion.compute(app.state.weights, image, 0).pixels, atol=1e-6)
+        np.testing.assert_allclose(salient.gradient, saliency.compute(app.state.weights, image, 0).gradient, atol=1e-6)
         await pilot.press("up")
         assert why.target == 9
 

@@ -271,7 +271,7 @@ class TuiCnnApp(App):
         yield from super().get_system_commands(screen)
         explorer = self.explorer
         for binding in ExplorerScreen.BINDINGS:
-            if binding.show:
+            if binding.show or binding.tooltip:  # the footer's keys, and the ones it has no room for
                 yield SystemCommand(binding.tooltip or binding.description, f"key {binding.key_display or binding.key}",
                                     lambda action=binding.action: self.run_action(action, explorer))
         yield SystemCommand("Random image", "key r", lambda: self.run_action("random_image", explorer))

@@ -78,8 +78,11 @@ class ExplorerScreen(AppAccess, Screen):
         Binding("w", "switch_model", "Shipped/trained model", show=False),
         Binding("S", "summary", "Summary", tooltip="Model summary, every shape explained"),
         Binding("C", "compare", "Compare", tooltip="The course's three images across four layers"),
-        Binding("x", "confusion", "Confusions", tooltip="Confusion matrix: which classes the model mixes up"),
-        Binding("y", "why", "Why?", tooltip="Where the model looked: occlusion and saliency maps"),
+        # Not in the footer (no room at 120 columns); the help, the palette and the output layer list them.
+        Binding("x", "confusion", "Confusion matrix", show=False,
+                tooltip="Confusion matrix: which classes the model mixes up"),
+        Binding("y", "why", "Where the model looked", show=False,
+                tooltip="Where the model looked: occlusion and saliency maps of this image"),
     ]
 
     def __init__(self) -> None:

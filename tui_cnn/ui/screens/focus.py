@@ -42,7 +42,7 @@ class FocusScreen(AppAccess, Screen):
         Binding("full_stop", "channel(1)", "Next channel", key_display=".", show=False),
         Binding("comma", "channel(-1)", "Prev channel", key_display=",", show=False),
         Binding("i", "toggle_inspect", "Inspect pixels"),
-        Binding("t", "toggle_top", "Top images", tooltip="The test images that excite this channel most"),
+        Binding("t", "toggle_top", "Top 9", tooltip="The nine test images that excite this channel most"),
         *[Binding(str(n), f"open_top({n - 1})", "Open top image 1-9 in the explorer", show=False, key_display="1-9")
           for n in range(1, 10)],
         Binding("m", "toggle_mode", "Heatmap/ASCII"),

@@ -88,7 +88,14 @@ class WhyScreen(AppAccess, Screen):
 
     @property
     def _key(self) -> tuple:
-        return self.picture.key, id(self.state.weights), self.target
+        return self._key_for(self.target)
+
+    def _key_for(self, target: int | None) -> tuple:
+        return self.picture.key, id(self.state.weights), target
+
+    def maps_for(self, target: int) -> tuple[occlusion.OcclusionMap, saliency.SaliencyMap] | None:
+        """The occlusion and saliency maps of the picture on show for class ``target``, once computed."""
+        return self._maps.get(self._key_for(target))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="why")
     def compute(self, key: tuple, weights, image, target: int) -> None:

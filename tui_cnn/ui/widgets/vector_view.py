@@ -42,4 +42,5 @@ class VectorView(Static):
         bar_width = max(8, min(50, width - max(len(n) for n in names) - 10))
         bars = render.bars(values, names, bar_width, ascii_only=mode == "ascii", highlight=predicted, vmax=1.0)
         return Group(Text("class probabilities (softmax)\n"), bars,
-                     Text("\ny: where in the picture the answer came from (occlusion and saliency maps)", "dim"))
+                     Text("\ny: where in the picture the answer came from (occlusion and saliency maps) · "
+                          "x: the confusion matrix of every image", "dim"))
