@@ -4,6 +4,9 @@ Fashion-MNIST items are light on a black background, trimmed to the object, scal
 side fills the frame, and centred. A photo of a shoe on a white table is the opposite, so a light
 background is inverted first; then the object is cropped, scaled with its aspect ratio kept,
 padded to a square and stretched to the full 0-255 range.
+
+The filter lab takes pictures another way (``read_gray`` then ``fit_gray``): as they are,
+grayscale 0-255, not inverted or cropped, only shrunk to what the terminal can show.
 """
 
 from __future__ import annotations
@@ -37,8 +40,28 @@ class BlankImageError(ImageFileError):
     """The picture decoded but nothing is left of it at 28x28 (transparent, one colour, a hairline)."""
 
 
-def load_image_file(path: str | os.PathLike[str]) -> np.ndarray:
-    """Read an image file and return it as (28, 28) uint8, light object on black."""
+def load_image_file(path: str | os.PathLike[str], shape: tuple[int, int, int] = (28, 28, 1)) -> np.ndarray:
+    """Read an image file and return it as (28, 28) uint8, light object on black.
+
+    For a model that takes other pictures (``shape``), the picture is only resized: (H, W, 3) uint8
+    in its own colours for a colour model, (H, W) grayscale otherwise (see ``fit_picture``).
+    """
+    if tuple(shape) != (28, 28, 1):
+        return fit_picture(read_gray(path, colour=shape[2] == 3), shape)
+    image = to_fashion_mnist(read_gray(path))
+    lit = int((image > LIT_LEVEL).sum())
+    if lit < MIN_LIT_PIXELS:
+        raise BlankImageError(f"{Path(path).expanduser()}: the picture is blank at 28x28 ({lit} of 784 pixels "
+                              "lit): fully transparent, a single colour or too thin to show an object")
+    return image
+
+
+def read_gray(path: str | os.PathLike[str], colour: bool = False) -> np.ndarray:
+    """An image file as (H, W) float32 grayscale 0-255, as a viewer shows it (no inversion).
+
+    With ``colour``, (H, W, 3) float32 RGB instead (for a colour model).
+    At most WORK_SIZE on the longer side; a missing, empty, huge or broken file is an ImageFileError.
+    """
     path = Path(path).expanduser()
     problem = file_problem(path)
     if problem:
@@ -48,15 +71,26 @@ def load_image_file(path: str | os.PathLike[str]) -> np.ndarray:
         raise ImageFileError(f"{path}: the file is empty")
     if size > MAX_FILE_BYTES:
         raise ImageFileError(f"{path}: {size // (1024 * 1024)} MiB is too large for an image (limit 50 MiB)")
-    image = to_fashion_mnist(_decode_small(path))
-    lit = int((image > LIT_LEVEL).sum())
-    if lit < MIN_LIT_PIXELS:
-        raise BlankImageError(f"{path}: the picture is blank at 28x28 ({lit} of 784 pixels lit): "
-                              "fully transparent, a single colour or too thin to show an object")
-    return image
+    return _decode_small(path, colour)
 
 
-def _decode_small(path: Path) -> np.ndarray:
+def fit_gray(gray: np.ndarray, height: int, width: int) -> np.ndarray:
+    """``gray`` shrunk (never enlarged) to fit ``height`` x ``width``, aspect kept: uint8 0-255, no inversion.
+
+    The filter lab shows a picture as it is, only as large as the terminal allows.
+    """
+    from PIL import Image
+
+    h, w = gray.shape
+    scale = min(1.0, height / h, width / w)
+    # A 3x3 filter needs 3x3 pixels: a very thin picture keeps 3 on its short side (if it has them).
+    size = (max(min(3, w), round(w * scale)), max(min(3, h), round(h * scale)))
+    if size != (w, h):
+        gray = np.asarray(Image.fromarray(np.asarray(gray, np.float32)).resize(size, Image.Resampling.BOX))
+    return np.clip(np.rint(gray), 0, 255).astype(np.uint8)
+
+
+def _decode_small(path: Path, colour: bool = False) -> np.ndarray:
     """Decode at no more than WORK_SIZE on the longer side, refusing bombs before any pixel is decoded."""
     from PIL import Image
 
@@ -71,7 +105,7 @@ def _decode_small(path: Path) -> np.ndarray:
                 if img.width * img.height > MAX_PIXELS:
                     raise ImageFileError(f"{path}: {width}x{height} pixels is too large to load "
                                          f"(limit {MAX_PIXELS // 1_000_000} million)")
-                return _to_gray(img)
+                return _to_gray(img, colour)
     except ImageFileError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -80,8 +114,9 @@ def _decode_small(path: Path) -> np.ndarray:
         raise ImageFileError(f"{path}: not a readable image ({_short(exc)})") from None
 
 
-def _to_gray(img) -> np.ndarray:
-    """Shrink, flatten transparency onto white (as a viewer shows it) and convert to float grayscale."""
+def _to_gray(img, colour: bool = False) -> np.ndarray:
+    """Shrink, flatten transparency onto white (as a viewer shows it) and convert to float grayscale
+    (or, with ``colour``, to float (H, W, 3) RGB for a colour model)."""
     from PIL import Image, ImageOps
 
     img.seek(0)  # first frame of an animated GIF or WebP
@@ -97,6 +132,8 @@ def _to_gray(img) -> np.ndarray:
         rgba = img.convert("RGBA")
         background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
         img = Image.alpha_composite(background, rgba)
+    if colour:
+        return np.asarray(img.convert("RGB"), dtype=np.float32)
     if img.mode.startswith("I;16") or img.mode == "I":
         # 16-bit grayscale (e.g. PNG): convert("L") clips at 255 instead of scaling, which turned
         # everything above 255/65535 white.
@@ -146,3 +183,15 @@ def _border(gray: np.ndarray) -> np.ndarray:
 
 def _background_is_light(gray: np.ndarray) -> bool:
     return float(np.median(_border(gray))) > 127.5
+
+
+def fit_picture(pixels: np.ndarray, shape: tuple[int, int, int]) -> np.ndarray:
+    """Decoded pixels ((h, w) gray or (h, w, 3) RGB floats 0-255) resized to a model's own input, uint8."""
+    from PIL import Image
+
+    h, w, channels = shape
+    if channels == 3:
+        rgb = Image.fromarray(np.clip(np.rint(pixels), 0, 255).astype(np.uint8), mode="RGB")
+        return np.asarray(rgb.resize((w, h), Image.Resampling.LANCZOS), dtype=np.uint8)
+    gray = Image.fromarray(pixels.astype(np.float32), mode="F").resize((w, h), Image.Resampling.LANCZOS)
+    return np.clip(np.rint(np.asarray(gray)), 0, 255).astype(np.uint8)

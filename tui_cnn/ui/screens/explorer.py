@@ -160,8 +160,9 @@ class ExplorerScreen(AppAccess, Screen):
         self.query_one("#layer-title", Static).update(header_text(self.state, view), layout=False)
 
     def _grid_changed(self, view: View) -> None:
-        if not self.query_one(FeatureGrid).display or self.state.output is None or not self.state.output.is_spatial:
-            return
+        """The user moved the grid's cursor or paged, or the grid was resized."""
+        if self.stale or not self.is_current or not self.query_one(FeatureGrid).display or not self.state.spatial:
+            return  # the grid still shows an older state (a resize on coming back): refresh_view updates it
         if view.selected != self.state.channel:
             self.tui.update_state(channel=view.selected)  # redraws the title too
         else:
