@@ -117,5 +117,5 @@ async def test_focus_view_counts_zeros_and_names_what_the_kernel_resembles(make_
         values = focus.values
         zeros = int((values == 0).sum())
         assert wording.share(zeros, values.size, "pixels") in text
-        match = resemblance.closest(app.weights.conv1_kernel[:, :, 0, focus.channel])
+        match = resemblance.closest(app.state.weights.conv1_kernel[:, :, 0, focus.channel])
         assert match.text() in text
