@@ -35,6 +35,7 @@ from tui_cnn.core import activations
 from tui_cnn.core.activations import Activations, LayerOutput
 from tui_cnn.core.data import Split
 from tui_cnn.core.model import LAYERS, LayerSpec, Weights
+from tui_cnn.core.network import one_blas_thread
 from tui_cnn.core.samples import SOURCE as SAMPLES_SOURCE
 from tui_cnn.ui.picture import Picture
 
@@ -58,7 +59,8 @@ class ActivationCache:
         key = (picture.key, id(weights))
         acts = self._acts.get(key)
         if acts is None:
-            acts = activations.compute(weights, picture.image)
+            with one_blas_thread():  # a few small products: waking BLAS threads costs more than they save
+                acts = activations.compute(weights, picture.image)
             self._acts[key] = acts
             while len(self._acts) > self.size:
                 self._acts.popitem(last=False)
