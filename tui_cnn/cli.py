@@ -59,6 +59,8 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("--scale", choices=("map", "layer"), default="map",
                       help="scale each map on its own, or share one scale across the layer (default: map)")
     show.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="use colour (default: auto)")
+    show.add_argument("--output", metavar="FILE", type=Path, help="write the maps to FILE instead of printing them: "
+                      ".png for a figure (a grid of the channels with the colour map), .npy for the raw values")
     return parser
 
 
@@ -82,6 +84,7 @@ def _positive(text: str) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from tui_cnn.core.data import DataError
+    from tui_cnn.core.errors import UsageError
     from tui_cnn.core.images import ImageFileError
     from tui_cnn.core.model import ModelFileError
 
@@ -91,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
         from tui_cnn import commands
 
         return getattr(commands, args.command)(args)
-    except (DataError, ModelFileError, ImageFileError, ValueError) as exc:
+    except (DataError, ModelFileError, ImageFileError, UsageError, ValueError) as exc:
         print(f"tui-cnn: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:

@@ -136,6 +136,10 @@ def show(args: argparse.Namespace) -> int:
         raise ValueError(f"unknown colour map {args.cmap!r}; choose one of {', '.join(render.CMAP_NAMES)}")
     # Checked before anything is printed, so that a bad range ends in the error line alone.
     channels = parse_channels(args.channels, spec.output_shape[2]) if len(spec.output_shape) == 3 else None
+    if args.output:
+        from tui_cnn.figure import check_output
+
+        check_output(args.output, channels is not None)
     weights = read_weights(_model_path(args))
     if args.image:
         image, origin = load_image_file(args.image), str(args.image)
@@ -147,6 +151,8 @@ def show(args: argparse.Namespace) -> int:
         origin = f"test image {args.index} ({data.CLASS_NAMES[test.labels[args.index]]})"
     acts = activations.compute(weights, image)
     output = acts.layer(spec.name)
+    if args.output:
+        return _save_figure(args, spec, output.values, channels, origin)
     console = Console(force_terminal=True if args.color == "always" else None,
                       no_color=args.color == "never")
     mode = args.mode
@@ -169,6 +175,17 @@ def show(args: argparse.Namespace) -> int:
     else:
         console.print(f"layer {spec.name}: {spec.title}, output {shape}")
         console.print(render.vector_strip(output.values, min(64, console.width), mode, args.cmap))
+    return 0
+
+
+def _save_figure(args: argparse.Namespace, spec, values: np.ndarray, channels: list[int] | None, origin: str) -> int:
+    from tui_cnn.figure import save_layer
+
+    shape = "x".join(str(d) for d in values.shape)
+    title = f"{spec.name}: {spec.title}, output {shape} · {origin}"
+    save_layer(args.output, values, channels, args.cmap, args.scale, title)
+    what = f"channels {channels[0]}-{channels[-1]}" if channels else "values"
+    print(f"wrote {spec.name}'s {what} to {args.output}")
     return 0
 
 
