@@ -61,6 +61,11 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="use colour (default: auto)")
     show.add_argument("--output", metavar="FILE", type=Path, help="write the maps to FILE instead of printing them: "
                       ".png for a figure (a grid of the channels with the colour map), .npy for the raw values")
+    watch = sub.add_parser("watch", help="follow a training log as it grows: tui-cnn's own, LiveLog's or a Keras "
+                           "CSVLogger file (.csv)")
+    watch.add_argument("path", type=Path, metavar="PATH", help="the log file (it may not exist yet)")
+    watch.add_argument("--stale", type=_positive, default=60, metavar="SECONDS",
+                       help="say the run may have stopped after this long without a new line (default: 60)")
     return parser
 
 

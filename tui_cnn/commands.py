@@ -189,6 +189,17 @@ def _save_figure(args: argparse.Namespace, spec, values: np.ndarray, channels: l
     return 0
 
 
+def watch(args: argparse.Namespace) -> int:
+    """The live training panel on a log file that another process writes."""
+    from tui_cnn.core.errors import UsageError
+
+    if args.path.is_dir():
+        raise UsageError(f"{args.path} is a folder: name the log file in it")
+    from tui_cnn.ui.watch_app import run
+
+    return run(args.path, stale_seconds=args.stale)
+
+
 def parse_channels(text: str, count: int) -> list[int]:
     """'all', '5' or '0-15' to a list of channel numbers within 0..count-1."""
     text = text.strip().lower()
