@@ -71,8 +71,10 @@ def test_the_lessons_explanations(table):
     assert "676 -> 169" in pool1 and "rounded" not in pool1  # 26 is even: nothing dropped
     assert conv2.startswith("13 -> 11:") and "second 3x3 convolution" in conv2 and "(13 - 2 = 11)" in conv2
     assert "all 64 maps of pool1" in conv2
-    assert pool2.startswith("11 -> 5:") and "rounded down to 5, not 6" in pool2
-    assert "odd last row and column" in pool2 and "dropped" in pool2
+    assert pool2.startswith("11 -> 5:") and "11 / 2 = 5.5 becomes 5, not 6" in pool2
+    assert "The last row and column fit in no 2x2 block and are dropped" in pool2
+    assert "10x10 = 100 pixels become 25, a quarter of them (121 -> 25 in all)" in pool2
+    assert "a quarter of the pixels" not in pool2  # 25 is not a quarter of 121
     assert flatten.startswith("5x5x64 = 1,600 values") and "784" in flatten
     assert dense.startswith("1,600 -> 128") and output.startswith("128 -> 10") and "softmax" in output
     assert "84%" in table.layer("dense").params_note  # 204,928 of 243,786

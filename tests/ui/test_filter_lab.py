@@ -155,3 +155,34 @@ async def test_mode_follows_the_explorer_and_toggles(make_app):
         assert lab.mode == "ascii"
         await pilot.press("m")
         assert lab.mode == "heatmap"
+
+
+async def test_transpose_swaps_vertical_and_horizontal(make_app):
+    app = make_app(start_index=START)
+    async with app.run_test(size=BIG) as pilot:
+        lab = await open_lab(app, pilot)
+        await pilot.press("t")
+        await pilot.pause()
+        assert lab.transposed and lab.source == "vertical lines"
+        assert_shows(lab, filters.PRESETS["horizontal lines"])
+        assert "transposed" in str(lab.query_one("#lab-title").render())
+        notes = str(lab.query_one("#lab-notes").render())
+        assert 'transposed is its "horizontal lines"' in notes and filters.ORIENTATION in notes.replace("\n", " ")
+        await pilot.press("t")
+        await pilot.pause()
+        assert not lab.transposed
+        assert_shows(lab, filters.PRESETS["vertical lines"])
+
+
+async def test_the_weight_is_bounded_so_minus_undoes_plus(make_app):
+    app = make_app(start_index=START)
+    async with app.run_test(size=BIG) as pilot:
+        lab = await open_lab(app, pilot)
+        await pilot.press("w", "enter", *["plus"] * 60)  # far past 2**20
+        await pilot.pause()
+        assert lab.weight == filters.WEIGHT_LIMIT
+        assert np.isfinite(lab.filtered).all() and lab.filtered.max() == 255
+        await pilot.press(*["minus"] * 20)
+        await pilot.pause()
+        assert lab.weight == 1.0
+        assert_shows(lab, filters.PRESETS["vertical lines"])

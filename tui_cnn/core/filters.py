@@ -8,13 +8,12 @@ then keeps the largest of each block of four: 26x26 becomes 13x13. The pooling i
 ``arithmetic.max_pool2d``, the same function the model's pooling layers use.
 
 Orientation: ``kernel[r][c]`` multiplies the neighbour ``r - 1`` rows below and ``c - 1`` columns
-right of the pixel, so a kernel reads like the picture it is laid over. This is the
-cross-correlation Keras' Conv2D computes, so a learned conv1 kernel gives conv1's map (before its
-bias and ReLU). The notebook's loop reads ``i[x + c - 1, y + r - 1] * filter[r][c]`` with ``x``
-the row, i.e. its filter transposed: ``apply_filter(image, kernel.T)`` gives the notebook's
-numbers. That is why the filter the lesson calls "vertical lines" (the row below minus the row
-above) brings out vertical lines in the notebook and horizontal edges here. The presets keep the
-lesson's names; the lab shows the kernel next to what it does.
+right of the pixel, so a kernel is laid over the picture as it is written. This is the
+cross-correlation Keras' Conv2D computes (no flip), and what the lesson's current notebook
+computes (``image[x - 1, y - 1] * filter[0][0] + image[x - 1, y] * filter[0][1] + ...`` with
+``x`` the row). So the lesson's "vertical lines" filter, right column minus left column, makes
+vertical lines pop out here too, and a learned conv1 kernel gives conv1's map (before its bias
+and ReLU). Transposing a kernel swaps rows and columns, and so which lines pop out.
 """
 
 from __future__ import annotations
@@ -27,13 +26,59 @@ from numpy.lib.stride_tricks import sliding_window_view
 from tui_cnn.core.arithmetic import max_pool2d
 
 PIXEL_RANGE = (0.0, 255.0)
+# The lab's weight is doubled and halved by a key: keep it a finite power of two that means
+# something on 0..255 pixels (2**-20 x 9 x 255 is far below one grey level, 2**20 far above 255).
+WEIGHT_LIMIT = 2.0 ** 20
 
-# The lesson's filters under the lesson's names (see the module docstring about orientation).
+# The lesson's filters, named by what they make pop out (applied as written: see the docstring).
 PRESETS: dict[str, np.ndarray] = {
-    "vertical lines": np.array([[-1, -2, -1], [0, 0, 0], [1, 2, 1]], dtype=np.float64),
-    "horizontal lines": np.array([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]], dtype=np.float64),
+    "vertical lines": np.array([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]], dtype=np.float64),
+    "horizontal lines": np.array([[-1, -2, -1], [0, 0, 0], [1, 2, 1]], dtype=np.float64),
     "edges": np.array([[0, 1, 0], [1, -4, 1], [0, 1, 0]], dtype=np.float64),
 }
+
+# What a learner sees with each preset, and why: the sign pattern, then what the clamp keeps.
+CAPTIONS: dict[str, str] = {
+    "vertical lines": "right column minus left column (middle row twice): large where the picture gets brighter "
+                      "from left to right, so vertical edges light up. Bright-to-dark gives a negative sum, "
+                      "which the clamp to 0-255 makes black: a bright bar shows its left side only.",
+    "horizontal lines": "row below minus row above (middle column twice): large where the picture gets brighter "
+                        "from top to bottom, so horizontal edges light up. Bright-to-dark gives a negative sum, "
+                        "which the clamp makes black: a bright bar shows its top side only.",
+    "edges": "the 4 neighbours minus 4 times the pixel: 0 where the picture is flat, so changes in every "
+             "direction show. After the clamp only the dark side of an edge lights up (just outside a bright "
+             "shape); the bright side goes negative and turns black.",
+}
+
+ORIENTATION = ("The kernel is laid over the picture as written (Keras computes this cross-correlation too); "
+               "transposing it (t) swaps which lines pop out.")
+
+
+def transpose(kernel: np.ndarray) -> np.ndarray:
+    """The kernel mirrored about its diagonal: "vertical lines" becomes "horizontal lines"."""
+    return np.array(kernel, dtype=np.float64).T.copy()
+
+
+def preset_named(kernel: np.ndarray) -> str | None:
+    """The preset ``kernel`` is exactly (e.g. "vertical lines" transposed is "horizontal lines")."""
+    for name, preset in PRESETS.items():
+        if np.array_equal(preset, kernel):
+            return name
+    return None
+
+
+def bound_weight(weight: float) -> float:
+    """``weight`` kept within 2**-20 .. 2**20 in size (sign and zero kept), so + and - can undo each other.
+
+    Not a number becomes 1, the lesson's weight.
+    """
+    weight = float(weight)
+    if math.isnan(weight):
+        return 1.0
+    if weight == 0:
+        return 0.0
+    size = min(max(abs(weight), 1 / WEIGHT_LIMIT), WEIGHT_LIMIT)
+    return math.copysign(size, weight)
 
 
 def apply_filter(image: np.ndarray, kernel: np.ndarray, weight: float = 1.0) -> np.ndarray:
@@ -51,12 +96,12 @@ def fitting_weight(image: np.ndarray, kernel: np.ndarray) -> float:
 
     The model learned its kernels on pixels scaled to 0..1, so on 0..255 pixels their sums are
     small and the filtered image is nearly black at weight 1. 1.0 if no sum is positive (the
-    clamp makes the whole image black at any positive weight).
+    clamp makes the whole image black at any positive weight); never beyond ``WEIGHT_LIMIT``.
     """
     peak = float(_sums(image, kernel).max())
     if not peak > 0:
         return 1.0
-    return float(2.0 ** math.floor(math.log2(PIXEL_RANGE[1] / peak)))
+    return bound_weight(2.0 ** math.floor(math.log2(PIXEL_RANGE[1] / peak)))
 
 
 def _sums(image: np.ndarray, kernel: np.ndarray) -> np.ndarray:

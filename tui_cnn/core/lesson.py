@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from tui_cnn.core import wording
 from tui_cnn.core.model import INPUT_SHAPE, LAYERS, LayerSpec, Weights
 
 POOL = 2  # MaxPooling2D(2, 2): the weights say nothing about it; arithmetic.max_pool2d uses the same
@@ -152,13 +153,15 @@ def _conv(spec: LayerSpec, shape: tuple[int, ...], weights: Weights, previous: s
 def _pool(spec: LayerSpec, shape: tuple[int, ...], weights: Weights, previous: str, total: int) -> LayerLesson:
     h, w, c = shape
     out = (h // POOL, w // POOL, c)
-    why = (f"{POOL}x{POOL} max pooling keeps the largest of each {POOL}x{POOL} block, so each side is "
-           f"{'halved' if POOL == 2 else f'divided by {POOL}'} and the map has a "
-           f"{'quarter' if POOL == 2 else f'1/{POOL * POOL}'} of the pixels "
-           f"({h * w:,} -> {out[0] * out[1]:,} per map).")
-    if h % POOL or w % POOL:
-        why += (f" {h} / {POOL} = {h / POOL:g} is rounded down to {out[0]}, not {-(-h // POOL)}: the odd "
-                f"last row and column have no partner to make a {POOL}x{POOL} block, so they are dropped.")
+    odd = bool(h % POOL or w % POOL)
+    halved = "halved" if POOL == 2 else f"divided by {POOL}"
+    why = f"{POOL}x{POOL} max pooling keeps the largest of each {POOL}x{POOL} block, so each side is {halved}"
+    if odd:
+        why += f" and rounded down: {h} / {POOL} = {h / POOL:g} becomes {out[0]}, not {-(-h // POOL)}."
+    else:
+        why += ":"
+    how = wording.pool_shrink(h, w, POOL).partition(": ")[2]  # after its own "HxW -> hxw"
+    why += " " + (how[0].upper() + how[1:] if odd else how)
     shape_note = f"{_dims(shape)} -> {_dims(out)}: {why} The {c} maps stay {c}."
     params_note = "Nothing to learn: pooling only compares numbers, so 0 parameters."
     return LayerLesson(spec.name, KERAS_CLASSES[spec.kind], shape, out, 0, "", shape_note, params_note)

@@ -27,25 +27,19 @@ from tui_cnn.ui.widgets.quiet_footer import QuietFooter
 FIRST_PRESET = "vertical lines"
 EXPLANATION = ("Each output pixel = sum of its 3x3 neighbours times the weights, times weight, clamped to 0-255; "
                "pooling keeps the largest of each 2x2 block: 26x26 -> 13x13.")
-PRESET_NOTES = {
-    "vertical lines": "the row below minus the row above, so here horizontal edges light up "
-                      "(the lesson's notebook reads its filters transposed).",
-    "horizontal lines": "the right column minus the left one, so here vertical edges light up "
-                        "(the lesson's notebook reads its filters transposed).",
-    "edges": "the 4 neighbours minus 4 times the pixel: 0 where the picture is flat, bright just "
-             "outside a shape's edges.",
-}
+TALL = 32  # rows from which the lab has room for air between panes and the general explanation
 MODE_NAMES = {"heatmap": "heatmap", "ascii": "ASCII"}
 
 
 class FilterLabScreen(Screen):
     """Try 3x3 filters on one picture and watch convolution and pooling happen."""
 
-    VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]  # tall terminals get some air between panes
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (TALL, "-tall")]  # tall terminals get some air between panes
     BINDINGS = [
         Binding("v", "preset('vertical lines')", "Vertical lines"),
         Binding("h", "preset('horizontal lines')", "Horizontal lines"),
         Binding("e", "preset('edges')", "Edges"),
+        Binding("t", "transpose", "Transpose"),
         Binding("l", "learned(1)", "Learned kernel"),
         Binding("L", "learned(-1)", "Previous learned kernel", key_display="L", show=False),
         Binding("w", "weight", "Weight"),
@@ -60,6 +54,7 @@ class FilterLabScreen(Screen):
         self.weight = 1.0
         self.source = FIRST_PRESET  # a preset's name or "learned"
         self.edited = False
+        self.transposed = False  # the loaded kernel was transposed with t (an edit clears it)
         self.channel: int | None = None  # the learned conv1 channel last loaded
         self.filtered = np.zeros((0, 0))
         self.pooled = np.zeros((0, 0))
@@ -93,7 +88,7 @@ class FilterLabScreen(Screen):
             name = f"learned conv1 #{self.channel}"
         else:
             name = f"lesson's \"{self.source}\""
-        return name + (", edited" if self.edited else "")
+        return name + (", transposed" if self.transposed else "") + (", edited" if self.edited else "")
 
     def _title(self) -> Text:
         title = Text(no_wrap=True, overflow="ellipsis")
@@ -104,8 +99,12 @@ class FilterLabScreen(Screen):
         title.append(f" · {MODE_NAMES[self.mode]}")
         return title
 
+    def on_resize(self) -> None:
+        self.query_one("#lab-notes", Static).update(self._notes())
+
     def _notes(self) -> Text:
-        notes = Text(EXPLANATION + "\n")
+        # A short terminal keeps its rows for the pictures: the maps show the pipeline anyway.
+        notes = Text(EXPLANATION + "\n" if self.size.height >= TALL else "")
         if self.edited:
             total = float(self.kernel.sum())
             notes.append("Your kernel: ", "bold")
@@ -119,17 +118,26 @@ class FilterLabScreen(Screen):
             notes.append(f"it saw pixels as 0-1, so its weights are small; weight {format_value(self.weight)} "
                          "brings the brightest sum into view. (The model also adds a bias and uses ReLU.)")
         else:
-            notes.append(f"The lesson's \"{self.source}\": ", "bold")
-            notes.append(PRESET_NOTES[self.source])
+            shown = filters.preset_named(self.kernel) or self.source
+            if self.transposed:
+                notes.append(f"The lesson's \"{self.source}\" transposed", "bold")
+                same = f" is its \"{shown}\"" if shown != self.source else " is itself"
+                notes.append(same + ": ", "bold")
+            else:
+                notes.append(f"The lesson's \"{shown}\": ", "bold")
+            notes.append(filters.CAPTIONS[shown])
+        notes.append("\n" + filters.ORIENTATION, "dim")
         return notes
 
     @on(KernelEditor.Changed)
     def _kernel_edited(self, event: KernelEditor.Changed) -> None:
         self.kernel, self.weight, self.edited = event.kernel, event.weight, True
+        self.transposed = False
         self.recompute()
 
     def _load(self, kernel: np.ndarray, source: str, weight: float | None = None) -> None:
         self.kernel, self.source, self.edited = np.array(kernel, dtype=np.float64), source, False
+        self.transposed = False
         if weight is not None:
             self.weight = weight
         self.query_one(KernelEditor).load(self.kernel, self.weight)
@@ -139,6 +147,13 @@ class FilterLabScreen(Screen):
 
     def action_preset(self, name: str) -> None:
         self._load(filters.PRESETS[name], name, weight=1.0)  # the lesson's weight for its filters
+
+    def action_transpose(self) -> None:
+        """Swap the kernel's rows and columns: vertical lines become horizontal ones."""
+        self.kernel = filters.transpose(self.kernel)
+        self.transposed = not self.transposed and not self.edited
+        self.query_one(KernelEditor).load(self.kernel)
+        self.recompute()
 
     def action_learned(self, step: int) -> None:
         weights = self.app.weights

@@ -42,8 +42,10 @@ def _sections():
 
 
 def _key_name(binding: Binding) -> str:
-    keys = binding.key_display or binding.key
-    keys = keys.replace("_", " ").replace(",", " ")
+    if binding.key_display:  # shown as given: "," is the comma key itself
+        keys = binding.key_display if binding.key_display in (",", "_") else binding.key_display.replace("_", " ")
+    else:
+        keys = binding.key.replace("_", " ").replace(",", " ")  # "left,h": two keys
     return keys.replace("left square bracket", "[").replace("right square bracket", "]")
 
 

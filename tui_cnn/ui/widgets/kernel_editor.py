@@ -2,7 +2,8 @@
 
 Arrows move a cell cursor over the nine weights and the ``weight`` below them. Typing a number
 edits the cell like a spreadsheet (Enter keeps it, Escape drops it, an arrow keeps it and moves);
-Enter edits the current value; + and - add or take 1 (on the weight they double and halve it).
+Enter edits the current value; + and - add or take 1 (on the weight they double and halve it,
+within 2**-20 .. 2**20, so - always undoes +).
 Cells are coloured blue (negative) to red (positive), as the focus view draws learned kernels.
 """
 
@@ -19,6 +20,7 @@ from textual.message import Message
 from textual.widget import Widget
 
 from tui_cnn import render
+from tui_cnn.core.filters import bound_weight
 
 CELL = 7  # characters per cell: a sign, up to five characters of number, a space either side
 WEIGHT_ROW = 3  # the cursor's row for the weight, under the kernel's three rows
@@ -81,7 +83,7 @@ class KernelEditor(Widget, can_focus=True):
         """Show another kernel (a preset, a learned one); this posts no message."""
         self.kernel = np.array(kernel, dtype=np.float64)
         if weight is not None:
-            self.weight = float(weight)
+            self.weight = bound_weight(weight)
         self.typed = None
         self.refresh()
 
@@ -94,7 +96,7 @@ class KernelEditor(Widget, can_focus=True):
 
     def _set_value(self, value: float) -> None:
         if self.on_weight:
-            self.weight = value
+            self.weight = bound_weight(value)  # + held down must not reach infinity
         else:
             self.kernel[self.row, self.col] = value
         self.refresh()
