@@ -32,6 +32,31 @@ keras_predict_ms
 activations_vs_call_ratio
     ``keras_call_ms / activations_ms``: how many times faster numpy is than the quickest Keras call.
     Before timing, the numpy and Keras probabilities are checked to agree, so both do the same work.
+keras_predict_test_s
+    Baseline for the diagnostics: median of 3 calls of ``model.predict(x, batch_size=500, verbose=0)``
+    on the 10,000 test images (float32 (N, 28, 28, 1)), after one untimed call.
+confusion_s
+    Median of 3 runs of ``tui_cnn.core.confusion.compute`` on the same images and labels: every image
+    through the numpy layers in chunks (BLAS capped at 2 threads) and counted. Before timing, its
+    answers are checked against Keras' on the same images.
+confusion_vs_predict_ratio
+    ``keras_predict_test_s / confusion_s``: above 1, the numpy confusion matrix is quicker than Keras'
+    predictions alone.
+top_images_s
+    Median of 3 runs of ``tui_cnn.core.top_images.compute`` for conv2 on the same images: one scan
+    that gives the nine top images of every one of its 64 channels. ``top_images_vs_predict_ratio``
+    is ``keras_predict_test_s / top_images_s``.
+occlusion_ms
+    Median of ``tui_cnn.core.occlusion.compute(weights, image)`` for test image 0: 144 occluded copies
+    (6x6 patch, stride 2) and the image itself through the numpy layers in one batch.
+keras_occlusion_predict_ms
+    Baseline: median of ``model.predict`` on the same 145 images in one batch.
+saliency_ms
+    Median of ``tui_cnn.core.saliency.compute(weights, image)`` for test image 0: forward and backward
+    through the numpy layers.
+keras_saliency_ms
+    Baseline: the same gradient by TensorFlow's ``GradientTape`` around the Keras layers (checked to
+    agree within 1e-4 before timing).
 fit_images_per_s
     Training images per second over one epoch of plain ``model.fit(x, y, batch_size=32, epochs=1,
     verbose=0)`` on a fresh ``build_model(seed=0)``: the training set scaled by 1/255 to shape
@@ -114,9 +139,9 @@ import numpy as np
 
 import app_speed  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
 import panel  # noqa: E402  (the same)
-from tui_cnn.core import activations
+from tui_cnn.core import activations, confusion, occlusion, saliency, top_images
 from tui_cnn.core.data import SPLIT_SIZES, DataError, Split, load_split, to_model_input
-from tui_cnn.core.model import ModelFileError, Weights, build_model, load_keras_model, read_weights
+from tui_cnn.core.model import LAYER_NAMES, ModelFileError, Weights, build_model, load_keras_model, read_weights
 from tui_cnn.core.paths import SHIPPED_MODEL
 from tui_cnn.core.training import BatchEvent, DoneEvent, EpochEvent, TrainConfig, train
 
@@ -209,6 +234,20 @@ class Bench:
         return load_split("test", self.data_dir, download=False).images[TEST_IMAGE_INDEX]
 
     @cached_property
+    def test_split(self) -> Split:
+        """The test set, or its first ``limit`` images."""
+        full = load_split("test", self.data_dir, download=False)
+        if self.limit is None or self.limit >= len(full):
+            return full
+        return Split(full.images[: self.limit], full.labels[: self.limit], full.source)
+
+    @property
+    def test_note(self) -> str:
+        """Empty on the full test set; otherwise says which part was used."""
+        n, full = len(self.test_split), SPLIT_SIZES["test"]
+        return "" if n == full else f"first {n} of {full} test images"
+
+    @cached_property
     def keras_model(self) -> Any:
         return load_keras_model(SHIPPED_MODEL)
 
@@ -288,6 +327,100 @@ def keras_predict_ms(bench: Bench) -> Figure:
 def activations_vs_call_ratio(bench: Bench) -> Figure:
     ours, theirs = bench.get("activations_ms"), bench.get("keras_call_ms")
     return Figure("activations_vs_call_ratio", theirs.value / ours.value, "x")
+
+
+# Figures: the diagnostics (confusion matrix, top images, occlusion, saliency) against Keras.
+
+
+def _seconds(function: Callable[[], Any], runs: int) -> float:
+    """The median wall time of ``function()`` in seconds, after one untimed call."""
+    return median_ms(function, runs=runs, warmup=1) / 1000.0
+
+
+@figure("keras_predict_test_s")
+def keras_predict_test_s(bench: Bench) -> Figure:
+    model, x = bench.keras_model, to_model_input(bench.test_split.images)
+    seconds = _seconds(lambda: model.predict(x, batch_size=500, verbose=0), bench.runs_or(3))
+    return Figure("keras_predict_test_s", seconds, "s", bench.test_note)
+
+
+@figure("confusion_s")
+def confusion_s(bench: Bench) -> Figure:
+    test, weights = bench.test_split, bench.weights
+    ours = confusion.compute(weights, test.images, test.labels)
+    keras_answers = np.argmax(bench.keras_model.predict(to_model_input(test.images), batch_size=500, verbose=0), 1)
+    if (ours.predicted != keras_answers).sum() > len(test) // 1000:  # a near tie may flip in float32
+        raise SystemExit("benchmarks: the numpy and Keras answers disagree; the figures would not compare")
+    seconds = _seconds(lambda: confusion.compute(weights, test.images, test.labels), bench.runs_or(3))
+    return Figure("confusion_s", seconds, "s", bench.test_note)
+
+
+@figure("confusion_vs_predict_ratio")
+def confusion_vs_predict_ratio(bench: Bench) -> Figure:
+    ours, theirs = bench.get("confusion_s"), bench.get("keras_predict_test_s")
+    return Figure("confusion_vs_predict_ratio", theirs.value / ours.value, "x", bench.test_note)
+
+
+@figure("top_images_s")
+def top_images_s(bench: Bench) -> Figure:
+    """Every channel's nine top images for conv2 (one scan gives the whole layer)."""
+    test, weights, layer = bench.test_split, bench.weights, LAYER_NAMES.index("conv2")
+    seconds = _seconds(lambda: top_images.compute(weights, test.images, layer), bench.runs_or(3))
+    return Figure("top_images_s", seconds, "s", bench.test_note)
+
+
+@figure("top_images_vs_predict_ratio")
+def top_images_vs_predict_ratio(bench: Bench) -> Figure:
+    ours, theirs = bench.get("top_images_s"), bench.get("keras_predict_test_s")
+    return Figure("top_images_vs_predict_ratio", theirs.value / ours.value, "x", bench.test_note)
+
+
+@figure("occlusion_ms")
+def occlusion_ms(bench: Bench) -> Figure:
+    weights, image = bench.weights, bench.test_image
+    ms = median_ms(lambda: occlusion.compute(weights, image), runs=bench.runs_or(50), warmup=3)
+    return Figure("occlusion_ms", ms, "ms")
+
+
+@figure("keras_occlusion_predict_ms")
+def keras_occlusion_predict_ms(bench: Bench) -> Figure:
+    """Keras predict on the same occluded copies that one occlusion map runs (the image and 144 copies)."""
+    x = bench.test_image.astype(np.float32) / 255.0
+    copies = np.concatenate([x[None], occlusion.occluded_copies(x, occlusion.PATCH, occlusion.STRIDE)])[..., None]
+    model = bench.keras_model
+    ms = median_ms(lambda: model.predict(copies, batch_size=len(copies), verbose=0), runs=bench.runs_or(50), warmup=3)
+    return Figure("keras_occlusion_predict_ms", ms, "ms")
+
+
+@figure("saliency_ms")
+def saliency_ms(bench: Bench) -> Figure:
+    weights, image = bench.weights, bench.test_image
+    ms = median_ms(lambda: saliency.compute(weights, image), runs=bench.runs_or(200), warmup=10)
+    return Figure("saliency_ms", ms, "ms")
+
+
+@figure("keras_saliency_ms")
+def keras_saliency_ms(bench: Bench) -> Figure:
+    """The same gradient by TensorFlow's GradientTape, checked to agree with ours first."""
+    import tensorflow as tf
+
+    model, weights, image = bench.keras_model, bench.weights, bench.test_image
+    last = model.layers[-1]
+    target = saliency.compute(weights, image).target
+
+    def tape() -> np.ndarray:
+        x = tf.Variable(to_model_input(image))
+        with tf.GradientTape() as recorder:
+            h = x
+            for layer in model.layers[:-1]:
+                h = layer(h, training=False)
+            score = (tf.matmul(h, last.kernel) + last.bias)[0, target]
+        return recorder.gradient(score, x).numpy()[0, :, :, 0]
+
+    if not np.allclose(tape(), saliency.compute(weights, image).gradient, atol=1e-4):
+        raise SystemExit("benchmarks: numpy and TensorFlow saliency disagree; the figures would not compare")
+    ms = median_ms(tape, runs=bench.runs_or(50), warmup=3)
+    return Figure("keras_saliency_ms", ms, "ms")
 
 
 # Figures: training through our event callback against plain fit.
@@ -468,7 +601,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--data-dir", metavar="DIR",
                         help="folder with the four Fashion-MNIST IDX files (default: $TUI_CNN_DATA_DIR, else Keras' cache)")
     parser.add_argument("--limit", type=_positive, metavar="N",
-                        help="train on only the first N training images (a quick run; the lines say so)")
+                        help="train (and diagnose) on only the first N training (test) images; the lines say so")
     parser.add_argument("--runs", type=_positive, metavar="N",
                         help="timed runs for each per-image figure (default: 2000, 500, 100)")
     parser.add_argument("--rounds", type=_positive, default=3, metavar="N",

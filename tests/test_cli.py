@@ -118,7 +118,7 @@ def test_show_own_image(run_cli, tmp_path):
 def test_help(run_cli):
     result = run_cli("--help")
     assert result.returncode == 0
-    for command in ("train", "evaluate", "summary", "show"):
+    for command in ("train", "evaluate", "summary", "show", "explain"):
         assert command in result.stdout
 
 
@@ -157,6 +157,8 @@ def bad_files(tmp_path):
     (["show", "--index", "40", "--data-dir", "{data}"], "test image 40 does not exist; choose 0 to 39"),
     (["show", "--index", "-1", "--data-dir", "{data}"], "test image -1 does not exist"),
     (["show", "--cmap", "jet", "--data-dir", "{data}"], "unknown colour map 'jet'"),
+    (["explain", "--class", "hat", "--data-dir", "{data}"], "unknown class 'hat'"),
+    (["explain", "--index", "40", "--data-dir", "{data}"], "test image 40 does not exist"),
     (["train", "--data-dir", "{tmp}/no-such-folder"], "data folder not found"),
     (["train", "--data-dir", "{data}", "--output", "{tmp}/notes.png/model.keras"], "cannot save the model there"),
     (["train", "--data-dir", "{data}", "--output", "{tmp}"], "cannot save the model there"),
@@ -202,6 +204,11 @@ def test_train_then_evaluate_a_tiny_model(run_cli, tmp_path):
     assert match, evaluated.stdout
     assert 0.0 <= float(match.group(1)) <= 1.0
     assert int(match.group(2)) == round(float(match.group(1)) * 30)
+    assert "Confusion matrix" in evaluated.stdout
+    rows = [line.split() for line in evaluated.stdout.splitlines() if re.match(r"\d \S", line)]
+    counts = [[int(v) for v in row[-11:-1]] for row in rows if len(row) >= 12]  # the matrix's ten rows
+    assert len(counts) == 10 and sum(map(sum, counts)) == 30
+    assert sum(counts[i][i] for i in range(10)) == int(match.group(2))  # the diagonal is what it got right
 
 
 @pytest.mark.full_data
@@ -214,3 +221,18 @@ def test_shipped_model_scores_at_least_90_percent(run_cli, full_data_dir):
     assert float(match.group(1)) >= 0.90
     for label, name in enumerate(CLASS_NAMES):
         assert f"{label} {name}" in result.stdout
+    worst = result.stdout.split("Most confused")[1].splitlines()[1]
+    assert re.fullmatch(r"[\w/ -]+ taken for [\w/ -]+: \d+", worst), worst
+
+
+def test_explain_prints_occlusion_and_saliency_maps(run_cli, official_dir):
+    result = run_cli("explain", "--index", "3", "--mode", "ascii", "--class", "coat", "--data-dir", official_dir)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert re.match(r"test image 3 \(.+\): predicted .+; explaining Coat \(\d+\.\d%\)", lines[0]), lines[0]
+    assert "Occlusion: a 6x6 black patch" in result.stdout and "Saliency: the gradient" in result.stdout
+    titles = [i for i, line in enumerate(lines) if line.startswith(("occlusion", "saliency"))]
+    assert len(titles) == 2
+    for start in titles:
+        maps = lines[start + 1 : start + 29]  # 28 rows of ASCII: the map, two spaces, the marked image
+        assert all(len(row.rstrip()) <= 58 for row in maps) and any("o" in row[30:] for row in maps)

@@ -1,4 +1,4 @@
-"""Command line: ``tui-cnn`` opens the explorer; ``train``, ``evaluate``, ``summary`` and ``show`` work in the shell.
+"""Command line: ``tui-cnn`` opens the explorer; ``train``, ``evaluate``, ``summary``, ``show`` and ``explain`` work in the shell.
 
 Everything heavy is imported inside the command that needs it, so ``tui-cnn --help`` is instant
 and never imports TensorFlow. Expected failures (bad data, model or image files, bad arguments)
@@ -49,24 +49,37 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("summary", parents=[common], help="each layer's output shape and parameters, like model.summary()")
 
     show = sub.add_parser("show", parents=[common], help="print one layer's feature maps for an image")
-    source = show.add_mutually_exclusive_group()
-    source.add_argument("--index", type=int, default=0, help="test image number (default: 0)")
-    source.add_argument("--image", type=Path, help="your own PNG, JPEG, BMP, GIF or WebP file")
+    _add_picture(show)
     show.add_argument("--layer", default="conv1", help="layer name or number 1-7 (default: conv1)")
-    show.add_argument("--mode", choices=("ascii", "heatmap"), default="heatmap", help="rendering (default: heatmap)")
     show.add_argument("--channels", default="all", help="channel range such as 0-15 or 3 (default: all 64)")
-    show.add_argument("--cmap", default="inferno", help="colour map for heatmaps: inferno, viridis, gray")
     show.add_argument("--scale", choices=("map", "layer"), default="map",
                       help="scale each map on its own, or share one scale across the layer (default: map)")
-    show.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="use colour (default: auto)")
     show.add_argument("--output", metavar="FILE", type=Path, help="write the maps to FILE instead of printing them: "
                       ".png for a figure (a grid of the channels with the colour map), .npy for the raw values")
+
+    explain = sub.add_parser("explain", parents=[common],
+                             help="where the model looked: occlusion and saliency maps of an image")
+    _add_picture(explain)
+    explain.add_argument("--class", dest="target", metavar="CLASS",
+                         help="explain this class, by number 0-9 or name (default: the predicted class)")
+
     watch = sub.add_parser("watch", help="follow a training log as it grows: tui-cnn's own, LiveLog's or a Keras "
                            "CSVLogger file (.csv)")
     watch.add_argument("path", type=Path, metavar="PATH", help="the log file (it may not exist yet)")
     watch.add_argument("--stale", type=_positive, default=60, metavar="SECONDS",
                        help="say the run may have stopped after this long without a new line (default: 60)")
     return parser
+
+
+def _add_picture(parser: argparse.ArgumentParser) -> None:
+    """The options of a command that prints maps of one image: which image, and how to draw."""
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument("--index", type=int, default=0, help="test image number (default: 0)")
+    source.add_argument("--image", type=Path, help="your own PNG, JPEG, BMP, GIF or WebP file")
+    parser.add_argument("--mode", choices=("ascii", "heatmap"), default="heatmap", help="rendering (default: heatmap)")
+    parser.add_argument("--cmap", default="inferno", help="colour map for heatmaps: inferno, viridis, gray")
+    parser.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                        help="use colour (default: auto)")
 
 
 def _add_common(parser: argparse.ArgumentParser, default: object) -> None:

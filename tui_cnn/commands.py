@@ -1,4 +1,4 @@
-"""The shell commands behind ``tui-cnn train|evaluate|summary|show``; each returns an exit code."""
+"""The shell commands behind ``tui-cnn train|evaluate|summary|show|explain``; each returns an exit code."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from tui_cnn.core import activations, data, lesson, paths
+from tui_cnn.core import activations, confusion, data, lesson, paths
 from tui_cnn.core.model import LAYERS, Weights, layer_index, read_weights
 
 
@@ -100,7 +100,20 @@ def evaluate(args: argparse.Namespace) -> int:
     table.add_row("all", f"{len(test):,}", f"{correct.mean():.4f}", style="bold")
     console.print(table)
     console.print(f"test accuracy: {correct.mean():.4f} ({correct.sum():,} of {len(test):,}) in {seconds:.1f} s")
+    _print_confusion(console, confusion.from_predictions(test.labels, predicted, len(data.CLASS_NAMES)))
     return 0
+
+
+def _print_confusion(console: Console, conf: confusion.Confusion) -> None:
+    from tui_cnn import render_why
+
+    console.print()
+    console.print("[b]Confusion matrix[/b] (rows: the true class; columns: what the model said)")
+    console.print(render_why.confusion_table(conf, data.CLASS_NAMES, ascii_only=console.color_system is None,
+                                              width=console.width))
+    console.print()
+    console.print("[b]Most confused[/b]")
+    console.print(render_why.worst_pairs(conf, data.CLASS_NAMES))
 
 
 def summary(args: argparse.Namespace) -> int:
@@ -129,7 +142,6 @@ def layer_params(weights: Weights, name: str) -> int:
 def show(args: argparse.Namespace) -> int:
     """Print one layer's maps (or vector) for a test image or an image file."""
     from tui_cnn import render
-    from tui_cnn.core.images import load_image_file
 
     spec = LAYERS[layer_index(args.layer)]
     if args.cmap not in render.CMAP_NAMES:
@@ -141,24 +153,12 @@ def show(args: argparse.Namespace) -> int:
 
         check_output(args.output, channels is not None)
     weights = read_weights(_model_path(args))
-    if args.image:
-        image, origin = load_image_file(args.image), str(args.image)
-    else:
-        test = data.load_split("test", args.data_dir)
-        if not 0 <= args.index < len(test):
-            raise ValueError(f"test image {args.index} does not exist; choose 0 to {len(test) - 1}")
-        image = test.images[args.index]
-        origin = f"test image {args.index} ({data.CLASS_NAMES[test.labels[args.index]]})"
+    image, origin = _chosen_image(args)
     acts = activations.compute(weights, image)
     output = acts.layer(spec.name)
     if args.output:
         return _save_figure(args, spec, output.values, channels, origin)
-    console = Console(force_terminal=True if args.color == "always" else None,
-                      no_color=args.color == "never")
-    mode = args.mode
-    if mode == "heatmap" and (console.no_color or console.color_system is None):
-        # Without colour a heatmap is rows of identical half blocks (e.g. when piped to a file).
-        mode = "ascii"
+    console, mode = _console_and_mode(args)
     prediction = acts.predicted
     # escape: a file name such as "shoe[/b].png" is not Rich markup (it raised MarkupError).
     console.print(f"{escape(origin)}: predicted {data.CLASS_NAMES[prediction]} "
@@ -198,6 +198,64 @@ def watch(args: argparse.Namespace) -> int:
     from tui_cnn.ui.watch_app import run
 
     return run(args.path, stale_seconds=args.stale)
+
+
+def _chosen_image(args: argparse.Namespace) -> tuple[np.ndarray, str]:
+    """The image of ``--image FILE`` or test image ``--index N``, and a phrase saying which it is."""
+    from tui_cnn.core.images import load_image_file
+
+    if args.image:
+        return load_image_file(args.image), str(args.image)
+    test = data.load_split("test", args.data_dir)
+    if not 0 <= args.index < len(test):
+        raise ValueError(f"test image {args.index} does not exist; choose 0 to {len(test) - 1}")
+    return test.images[args.index], f"test image {args.index} ({data.CLASS_NAMES[test.labels[args.index]]})"
+
+
+def _console_and_mode(args: argparse.Namespace) -> tuple[Console, str]:
+    """A console honouring ``--color``, and ``--mode`` (ASCII when there is no colour)."""
+    console = Console(force_terminal=True if args.color == "always" else None, no_color=args.color == "never")
+    if args.mode == "heatmap" and (console.no_color or console.color_system is None):
+        # Without colour a heatmap is rows of identical half blocks (e.g. when piped to a file).
+        return console, "ascii"
+    return console, args.mode
+
+
+def explain(args: argparse.Namespace) -> int:
+    """Print where the model looked for an image: its occlusion and saliency maps."""
+    from tui_cnn import render, render_why
+    from tui_cnn.core import occlusion, saliency
+
+    if args.cmap not in render.CMAP_NAMES:
+        raise ValueError(f"unknown colour map {args.cmap!r}; choose one of {', '.join(render.CMAP_NAMES)}")
+    target = parse_class(args.target) if args.target is not None else None
+    weights = read_weights(_model_path(args))
+    image, origin = _chosen_image(args)
+    acts = activations.compute(weights, image)
+    console, mode = _console_and_mode(args)
+    target = acts.predicted if target is None else target
+    console.print(f"{escape(origin)}: predicted {data.CLASS_NAMES[acts.predicted]} "
+                  f"({acts.probabilities[acts.predicted]:.1%}); explaining {data.CLASS_NAMES[target]} "
+                  f"({acts.probabilities[target]:.1%})")
+    occluded = occlusion.compute(weights, image, target)
+    salient = saliency.compute(weights, image, target)
+    for heat, how, title in ((occluded.pixels, occluded.how, "occlusion"), (salient.magnitude, salient.how, "saliency")):
+        console.print()
+        console.print(how)
+        console.print(render_why.where_maps(acts.image, heat, title, mode, args.cmap))
+    return 0
+
+
+def parse_class(text: str) -> int:
+    """A class given by number (0-9) or by name, case-insensitive ('shirt', 'Ankle boot', 't-shirt')."""
+    wanted = text.strip().lower()
+    if wanted.isdigit() and int(wanted) < len(data.CLASS_NAMES):
+        return int(wanted)
+    for label, name in enumerate(data.CLASS_NAMES):
+        if wanted in (name.lower(), name.lower().split("/")[0]):
+            return label
+    choices = ", ".join(f"{i}={n}" for i, n in enumerate(data.CLASS_NAMES))
+    raise ValueError(f"unknown class {text!r}; choose one of {choices}")
 
 
 def parse_channels(text: str, count: int) -> list[int]:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tui_cnn.core import arithmetic
+from tui_cnn.core import arithmetic, batch
 from tui_cnn.core.model import LAYERS, LayerSpec, Weights
 
 
@@ -83,25 +83,9 @@ def _as_unit_float(image: np.ndarray) -> np.ndarray:
     return image.astype(np.float32)
 
 
-def predict_batch(weights: Weights, images: np.ndarray, chunk: int = 250) -> np.ndarray:
-    """Class probabilities (N, 10) for many (N, 28, 28) images, in chunks to bound memory.
+def predict_batch(weights: Weights, images: np.ndarray, chunk: int = batch.CHUNK) -> np.ndarray:
+    """Class probabilities (N, 10) for many (N, 28, 28) images: ``batch.probabilities`` in chunks.
 
-    Used to find misclassified images: same arithmetic as ``compute``, batched over images.
+    Used to find misclassified images: the same arithmetic as ``compute``, batched over images.
     """
-    out = np.empty((len(images), weights.output_bias.shape[0]), np.float32)
-    for start in range(0, len(images), chunk):
-        batch = np.asarray(images[start : start + chunk])
-        x = batch.astype(np.float32) / 255.0 if batch.dtype == np.uint8 else batch.astype(np.float32)
-        h = np.stack([_features(weights, img) for img in x]) if len(x) else np.empty((0, 1600), np.float32)
-        hidden = arithmetic.dense(h, weights.dense_kernel, weights.dense_bias)
-        logits = arithmetic.dense(hidden, weights.output_kernel, weights.output_bias, relu=False)
-        logits = logits - logits.max(axis=1, keepdims=True)
-        e = np.exp(logits)
-        out[start : start + len(x)] = e / e.sum(axis=1, keepdims=True)
-    return out
-
-
-def _features(weights: Weights, x: np.ndarray) -> np.ndarray:
-    conv1 = arithmetic.conv2d(x[:, :, None], weights.conv1_kernel, weights.conv1_bias)
-    conv2 = arithmetic.conv2d(arithmetic.max_pool2d(conv1), weights.conv2_kernel, weights.conv2_bias)
-    return arithmetic.max_pool2d(conv2).reshape(-1)
+    return batch.probabilities(weights, images, chunk=chunk)

@@ -1,0 +1,75 @@
+"""Where the model looked, by hiding parts of the image: an occlusion map (Zeiler and Fergus).
+
+A square patch of black (Fashion-MNIST's background) slides over the image; every occluded copy
+goes through the model in one batch, and each position records how much the probability of the
+class drops. A pixel's value is the mean drop over the patches that covered it: high where hiding
+the pixel hurts the answer, negative where hiding it helps.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from tui_cnn.core import batch
+from tui_cnn.core.model import Weights
+
+PATCH = 6
+STRIDE = 2
+
+
+@dataclass(frozen=True)
+class OcclusionMap:
+    """How much hiding each pixel lowers the probability of ``target``."""
+
+    target: int
+    base: float  # the class's probability on the whole image
+    drops: np.ndarray  # (positions, positions) drop for each patch position
+    pixels: np.ndarray  # (28, 28) mean drop of the patches covering each pixel
+    patch: int
+    stride: int
+
+    @property
+    def how(self) -> str:
+        return (f"Occlusion: a {self.patch}x{self.patch} black patch slides over the image {self.stride} pixels at a "
+                f"time; bright = the class's probability falls most when that part is hidden.")
+
+
+def positions(size: int, patch: int, stride: int) -> list[int]:
+    """Top (or left) edges of the patches; the last one touches the far edge so every pixel is covered."""
+    starts = list(range(0, size - patch + 1, stride))
+    if starts[-1] != size - patch:
+        starts.append(size - patch)
+    return starts
+
+
+def occluded_copies(image: np.ndarray, patch: int, stride: int, fill: float = 0.0) -> np.ndarray:
+    """(positions**2, H, W) copies of the (H, W) float image, each with one patch filled."""
+    starts = positions(image.shape[0], patch, stride)
+    copies = np.repeat(image[None], len(starts) ** 2, axis=0)
+    for i, top in enumerate(starts):
+        for j, left in enumerate(starts):
+            copies[i * len(starts) + j, top : top + patch, left : left + patch] = fill
+    return copies
+
+
+def compute(weights: Weights, image: np.ndarray, target: int | None = None, patch: int = PATCH,
+            stride: int = STRIDE) -> OcclusionMap:
+    """Occlusion map of ``image`` (28, 28) for class ``target`` (default: the predicted class)."""
+    x = batch.as_batch(image[None])[0, :, :, 0]
+    copies = occluded_copies(x, patch, stride)
+    with batch.blas_threads(1):
+        probs = batch.softmax(batch.layer_outputs(weights, batch.as_batch(np.concatenate([x[None], copies])))[-1])
+    if target is None:
+        target = int(probs[0].argmax())
+    base = float(probs[0, target])
+    starts = positions(x.shape[0], patch, stride)
+    drops = (base - probs[1:, target]).reshape(len(starts), len(starts))
+    total = np.zeros(x.shape, np.float64)
+    count = np.zeros(x.shape, np.int64)
+    for i, top in enumerate(starts):
+        for j, left in enumerate(starts):
+            total[top : top + patch, left : left + patch] += drops[i, j]
+            count[top : top + patch, left : left + patch] += 1
+    return OcclusionMap(target, base, drops, (total / count).astype(np.float32), patch, stride)
