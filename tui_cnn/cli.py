@@ -63,6 +63,11 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("--class", dest="target", metavar="CLASS",
                          help="explain this class, by number 0-9 or name (default: the predicted class)")
 
+    serve = sub.add_parser("serve", parents=[common], help="open the explorer in a web browser (textual-serve)")
+    serve.add_argument("--host", default="localhost", help="address to listen on (default: localhost, this machine "
+                       "only; another address lets other machines in)")
+    serve.add_argument("--port", type=_port, default=8000, help="port to listen on (default: 8000)")
+
     watch = sub.add_parser("watch", help="follow a training log as it grows: tui-cnn's own, LiveLog's or a Keras "
                            "CSVLogger file (.csv)")
     watch.add_argument("path", type=Path, metavar="PATH", help="the log file (it may not exist yet)")
@@ -96,6 +101,13 @@ def _positive(text: str) -> int:
         raise argparse.ArgumentTypeError(f"must be a whole number, not {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
+def _port(text: str) -> int:
+    value = _positive(text)
+    if value > 65535:
+        raise argparse.ArgumentTypeError(f"must be at most 65535, not {value}")
     return value
 
 

@@ -189,6 +189,13 @@ def _save_figure(args: argparse.Namespace, spec, values: np.ndarray, channels: l
     return 0
 
 
+def serve(args: argparse.Namespace) -> int:
+    """The explorer in a web browser: textual-serve runs the app for each browser tab."""
+    from tui_cnn.serve import serve as run_server
+
+    return run_server(args.host, args.port, args.data_dir, args.model)
+
+
 def watch(args: argparse.Namespace) -> int:
     """The live training panel on a log file that another process writes."""
     from tui_cnn.core.errors import UsageError
