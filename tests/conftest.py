@@ -133,3 +133,23 @@ def run_cli(tmp_path) -> Callable[..., subprocess.CompletedProcess]:
                               env=full_env, timeout=timeout, stdin=subprocess.DEVNULL)
 
     return run
+
+
+# --- the zoo of Keras models (tests/zoo.py): built once per session, on first use ---------------------
+
+
+@pytest.fixture(scope="session")
+def zoo(tmp_path_factory):
+    """``zoo(name)`` -> (the Keras model, its saved file); each model is built and saved once per session."""
+    import zoo as zoo_module
+
+    folder = tmp_path_factory.mktemp("zoo")
+    built: dict[str, tuple[object, Path]] = {}
+
+    def get(name: str):
+        if name not in built:
+            model = zoo_module.build(name)
+            built[name] = (model, zoo_module.save(model, folder, name))
+        return built[name]
+
+    return get

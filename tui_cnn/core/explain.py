@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from tui_cnn.core.activations import Activations
+from tui_cnn.core.arithmetic import RELU, Activation
 from tui_cnn.core.model import LAYER_NAMES, LAYERS, Weights
 
 POOL = 2
@@ -23,8 +24,9 @@ class ConvTerm:
     """One input channel's part of a convolution pixel: patch times kernel, summed."""
 
     input_channel: int
-    patch: np.ndarray  # (3, 3) input values under the filter
-    kernel: np.ndarray  # (3, 3) weights
+    patch: np.ndarray  # (kh, kw) input values under the filter, 0 where it hangs over the border
+    kernel: np.ndarray  # (kh, kw) weights
+    padded: np.ndarray | None = None  # (kh, kw) True where the patch is 'same' zero padding, not input
 
     @property
     def products(self) -> np.ndarray:
@@ -46,6 +48,11 @@ class ConvCell:
     source: str  # the layer (or "input") the patch is read from
     terms: tuple[ConvTerm, ...]
     bias: float
+    activation: Activation = RELU
+    top: int | None = None  # the patch's top-left pixel in the source map; negative inside 'same' padding
+    left: int | None = None
+    # Softmax over the channels needs every channel's sum at this pixel; None for other activations.
+    channel_sums: np.ndarray | None = None
 
     @property
     def pre_activation(self) -> float:
@@ -53,8 +60,8 @@ class ConvCell:
 
     @property
     def value(self) -> float:
-        """After ReLU: negative sums become 0."""
-        return max(self.pre_activation, 0.0)
+        """After the activation (ReLU: negative sums become 0)."""
+        return _activate(self.activation, self.pre_activation, self.channel_sums, self.channel)
 
     def strongest(self, n: int) -> list[ConvTerm]:
         """The ``n`` input channels that moved the sum most (by absolute contribution)."""
@@ -70,19 +77,128 @@ class PoolCell:
     row: int
     col: int
     source: str
-    window: np.ndarray  # (2, 2) values of the map before pooling
-    top: int  # row of the window's top-left pixel in the source map
+    window: np.ndarray  # (ph, pw) values of the map before pooling, 0 where it hangs over the border
+    top: int  # row of the window's top-left pixel in the source map; negative inside 'same' padding
     left: int
+    mode: str = "max"  # or "average"
+    padded: np.ndarray | None = None  # (ph, pw) True where the window is 'same' padding, never counted
+
+    @property
+    def inside(self) -> np.ndarray:
+        return np.ones(self.window.shape, bool) if self.padded is None else ~self.padded
 
     @property
     def winner(self) -> tuple[int, int]:
-        """Position of the largest value within the window (the first one on a tie)."""
-        r, c = np.unravel_index(int(np.argmax(self.window)), self.window.shape)
+        """Position of the largest real value within the window (the first one on a tie)."""
+        masked = np.where(self.inside, self.window, -np.inf)
+        r, c = np.unravel_index(int(np.argmax(masked)), self.window.shape)
         return int(r), int(c)
 
     @property
+    def count(self) -> int:
+        """How many real pixels the window covers (an average divides by this, not by the padding)."""
+        return int(self.inside.sum())
+
+    @property
     def value(self) -> float:
-        return float(self.window.max())
+        values = self.window[self.inside].astype(np.float64)
+        return float(values.max()) if self.mode == "max" else float(values.sum() / self.count)
+
+
+@dataclass(frozen=True)
+class DenseCell:
+    """Unit ``unit`` of a Dense layer: every input times its weight, summed, plus the bias, activated."""
+
+    layer: str
+    unit: int
+    source: str
+    inputs: np.ndarray  # (n,) the values the layer reads
+    weights: np.ndarray  # (n,) this unit's column of the kernel
+    bias: float
+    activation: Activation
+    unit_sums: np.ndarray | None = None  # every unit's sum, for softmax
+
+    @property
+    def products(self) -> np.ndarray:
+        return self.inputs * self.weights
+
+    @property
+    def pre_activation(self) -> float:
+        return float(self.products.sum(dtype=np.float64)) + self.bias
+
+    @property
+    def value(self) -> float:
+        return _activate(self.activation, self.pre_activation, self.unit_sums, self.unit)
+
+    def strongest(self, n: int) -> np.ndarray:
+        """Indices of the ``n`` inputs that moved the sum most (by absolute product)."""
+        return np.argsort(-np.abs(self.products), kind="stable")[:n]
+
+
+@dataclass(frozen=True)
+class NormCell:
+    """One value through batch normalization at inference: (x - mean) / sqrt(variance + epsilon) * gamma + beta."""
+
+    layer: str
+    index: tuple[int, ...]
+    source: str
+    x: float
+    mean: float
+    variance: float
+    epsilon: float
+    gamma: float
+    beta: float
+
+    @property
+    def normalized(self) -> float:
+        return (self.x - self.mean) / float(np.sqrt(self.variance + self.epsilon))
+
+    @property
+    def value(self) -> float:
+        return self.normalized * self.gamma + self.beta
+
+
+@dataclass(frozen=True)
+class ElementCell:
+    """One value through a layer that works on each number alone: an activation or a rescaling.
+
+    ``value = activation(x * scale + offset)``; ``neighbours`` holds the values along the last axis
+    for a softmax, which needs them all.
+    """
+
+    layer: str
+    index: tuple[int, ...]
+    source: str
+    x: float
+    activation: Activation
+    scale: float = 1.0
+    offset: float = 0.0
+    neighbours: np.ndarray | None = None
+
+    @property
+    def value(self) -> float:
+        moved = None if self.neighbours is None else self.neighbours * self.scale + self.offset
+        return _activate(self.activation, self.x * self.scale + self.offset, moved, self.index[-1])
+
+
+@dataclass(frozen=True)
+class CopyCell:
+    """A value a layer only moves (Flatten, Reshape) or passes on unchanged at inference (Dropout)."""
+
+    layer: str
+    index: tuple[int, ...]
+    source: str
+    source_index: tuple[int, ...]
+    value: float
+
+
+def _activate(activation: Activation, pre: float, along: np.ndarray | None, position: int) -> float:
+    """One number through an activation; softmax needs all the sums ``along`` its axis."""
+    if activation.name == "softmax":
+        if along is None:
+            raise ValueError("softmax needs every unit's sum")
+        return float(activation(np.asarray(along, np.float64))[position])
+    return float(activation(np.float64(pre)))
 
 
 def _source(acts: Activations, layer: str) -> tuple[str, np.ndarray]:
