@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual.app import App
 from textual.screen import Screen
 
+from tui_cnn.ui.keep import SavesToFiguresDir
 from tui_cnn.ui.screens.watch import POLL_SECONDS, STALE_SECONDS, WatchScreen
 
 
-class WatchApp(App):
-    """Follow one training log file."""
+class WatchApp(SavesToFiguresDir):
+    """Follow one training log file (the palette's Screenshot goes to the figures folder)."""
 
     CSS_PATH = "app.tcss"
     TITLE = "tui-cnn watch"
