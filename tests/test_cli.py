@@ -6,12 +6,15 @@ evaluate) are kept to a handful.
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
 
 import numpy as np
 import pytest
 from PIL import Image
 
+from conftest import console_script
 from core_helpers import write_official_dir
 from tui_cnn.core.data import CLASS_NAMES
 
@@ -169,6 +172,10 @@ def bad_files(tmp_path):
     (["show", "--index", "1", "--image", "{tmp}/notes.png"], "not allowed with argument --index"),
     (["train", "--epochs", "0"], "must be at least 1, not 0"),
     (["train", "--epochs", "many"], "must be a whole number, not 'many'"),
+    (["train", "--epochs", "99999999999999999999999"], "must be at most 200"),
+    (["train", "--seed", "-1"], "must be from 0 to 4294967295, not -1"),
+    # A bad model to resume fails before any line of progress (and before TensorFlow loads).
+    (["train", "--resume", "--model", "{tmp}/corrupt.keras", "--data-dir", "{data}"], "corrupt.keras: not a readable"),
     (["frobnicate"], "invalid choice: 'frobnicate'"),
 ], ids=lambda v: v if isinstance(v, str) else " ".join(v)[:40])
 def test_bad_input_is_one_line_and_exit_code_2(run_cli, bad_files, broken_data_dir, official_dir, args, needle):
@@ -177,6 +184,19 @@ def test_bad_input_is_one_line_and_exit_code_2(run_cli, bad_files, broken_data_d
     line = _one_line_error(result)
     assert needle.format(**fill) in line
     assert result.stdout == ""
+
+
+def test_a_reader_that_stops_early_is_not_an_error(tmp_path, official_dir):
+    """``tui-cnn show | head -1``: the rest of the output has nowhere to go; exit quietly with 0."""
+    env = {k: v for k, v in os.environ.items() if k != "TUI_CNN_DATA_DIR"}
+    env["TUI_CNN_HOME"] = str(tmp_path)
+    proc = subprocess.Popen([console_script(), "show", "--data-dir", official_dir, "--mode", "ascii"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    first = proc.stdout.readline()
+    proc.stdout.close()  # as head does after one line
+    stderr = proc.stderr.read()
+    assert proc.wait(timeout=60) == 0 and stderr == b"", stderr
+    assert first.startswith(b"test image 0")
 
 
 def test_data_dir_from_the_environment(run_cli, tmp_path):

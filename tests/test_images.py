@@ -133,9 +133,10 @@ def test_rgb_photo_like_input(tmp_path):
     assert (top, bottom) == (0, 27) and 6 <= right - left + 1 <= 12
 
 
-def test_blank_picture_stays_blank(tmp_path):
+def test_blank_picture_is_refused_as_blank(tmp_path):
     Image.new("L", (30, 30), 255).save(tmp_path / "white.png")
-    assert not load_image_file(tmp_path / "white.png").any()
+    message = _error(tmp_path / "white.png")
+    assert "white.png: the picture is blank at 28x28 (0 of 784 pixels lit)" in message
 
 
 def test_to_fashion_mnist_accepts_any_size():

@@ -11,7 +11,7 @@ import pytest
 
 from core_helpers import synthetic_images
 from tui_cnn.core.data import Split
-from tui_cnn.core.model import Weights, build_model, read_weights, save_model_atomic
+from tui_cnn.core.model import ModelSaveError, Weights, build_model, read_weights, save_model_atomic
 from tui_cnn.core.training import BatchEvent, DoneEvent, EpochEvent, TrainConfig, WeightsEvent, train
 
 N_TRAIN, BATCH = 250, 64  # four batches, the last one short (58 images)
@@ -164,7 +164,8 @@ def test_a_failing_save_keeps_the_old_file_and_leaves_no_temporary(keras_model, 
         raise OSError("disk full")
 
     monkeypatch.setattr(keras_model, "save", crash)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(ModelSaveError, match=r"m.keras: cannot save the model \(disk full\)") as info:
         save_model_atomic(keras_model, target)
+    assert info.value.model is keras_model  # kept, so it can be saved elsewhere
     assert target.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["m.keras"]

@@ -8,8 +8,11 @@ end in one line on stderr and exit code 2.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
+
+from tui_cnn.core.training import MAX_EPOCHS
 
 EXIT_USAGE = 2
 
@@ -18,7 +21,9 @@ class _Parser(argparse.ArgumentParser):
     """argparse, but a usage mistake ends in one line like every other bad input (its usage is --help)."""
 
     def error(self, message: str):
-        self.exit(EXIT_USAGE, f"tui-cnn: error: {message}; see `{self.prog} --help`\n")
+        from tui_cnn.core.printable import printable
+
+        self.exit(EXIT_USAGE, f"tui-cnn: error: {printable(message)}; see `{self.prog} --help`\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -34,9 +39,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     train = sub.add_parser("train", parents=[common], help="train the lesson's model and save it")
-    train.add_argument("--epochs", type=_positive, default=5, help="epochs to train (default: 5, as in the lesson)")
+    train.add_argument("--epochs", type=_epochs, default=5,
+                       help=f"epochs to train, 1-{MAX_EPOCHS} (default: 5, as in the lesson)")
     train.add_argument("--batch-size", type=_positive, default=32, help="images per batch (default: 32)")
-    train.add_argument("--seed", type=int, default=42, help="random seed for weights and shuffling (default: 42)")
+    train.add_argument("--seed", type=_seed, default=42, help="random seed for weights and shuffling (default: 42)")
     train.add_argument("--output", type=Path, help="where to save the model (default: your tui-cnn data folder)")
     train.add_argument("--limit", type=_positive, help="train on only the first N training images")
     train.add_argument("--target-accuracy", type=float, metavar="ACC",
@@ -104,19 +110,35 @@ def _positive(text: str) -> int:
     return value
 
 
-def _port(text: str) -> int:
+def _bounded(text: str, most: int) -> int:
     value = _positive(text)
-    if value > 65535:
-        raise argparse.ArgumentTypeError(f"must be at most 65535, not {value}")
+    if value > most:
+        raise argparse.ArgumentTypeError(f"must be at most {most}, not {value}")
+    return value
+
+
+def _epochs(text: str) -> int:
+    return _bounded(text, MAX_EPOCHS)
+
+
+def _port(text: str) -> int:
+    return _bounded(text, 65535)
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, not {text!r}") from None
+    if not 0 <= value < 2**32:  # numpy's and TensorFlow's seeds are 32-bit
+        raise argparse.ArgumentTypeError(f"must be from 0 to {2**32 - 1}, not {value}")
     return value
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    from tui_cnn.core.data import DataError
-    from tui_cnn.core.errors import UsageError
-    from tui_cnn.core.images import ImageFileError
-    from tui_cnn.core.model import ModelFileError
+    from tui_cnn.core.errors import TuiCnnError
+    from tui_cnn.core.printable import printable
 
     try:
         if args.command is None:
@@ -124,12 +146,25 @@ def main(argv: list[str] | None = None) -> int:
         from tui_cnn import commands
 
         return getattr(commands, args.command)(args)
-    except (DataError, ModelFileError, ImageFileError, UsageError, ValueError) as exc:
-        print(f"tui-cnn: error: {exc}", file=sys.stderr)
+    except (TuiCnnError, ValueError) as exc:
+        print(f"tui-cnn: error: {printable(exc)}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("tui-cnn: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        return _reader_went_away()
+
+
+def _reader_went_away() -> int:
+    """The reader of our output closed it (``tui-cnn show | head -1``): that is its choice, not an error.
+
+    stdout is pointed at /dev/null so that the interpreter's final flush cannot raise again.
+    """
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return 0
 
 
 def _run_app(args: argparse.Namespace) -> int:

@@ -12,8 +12,17 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from tui_cnn.core import activations, confusion, data, lesson, paths
+from tui_cnn.core import activations, confusion, data, lesson, paths, safe_save
 from tui_cnn.core.model import LAYERS, Weights, layer_index, read_weights
+from tui_cnn.core.printable import printable
+
+
+class _Console(Console):
+    """Rich's console, but a reader that goes away (``| head -1``) ends the command quietly with 0, not 1."""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        raise BrokenPipeError  # the CLI's main turns it into a quiet exit
 
 
 def _model_path(args: argparse.Namespace):
@@ -28,13 +37,18 @@ def train(args: argparse.Namespace) -> int:
     from tui_cnn.core.training import BatchEvent, EpochEvent, TrainConfig
     from tui_cnn.core.training import train as run_training
 
-    console = Console(stderr=True)
+    console = _Console(stderr=True)
+    output = args.output or paths.user_model_path()
+    # Everything that can fail is checked before the first line of progress.
+    _check_writable(output)
+    safe_save.check_free(output)  # another trainer of the same file is refused now, not after an epoch
+    model_path = _model_path(args)
+    if args.resume:
+        read_weights(model_path)  # a bad model fails in a fraction of a second, before data and TensorFlow
     train_split = _limit(data.load_split("train", args.data_dir), args.limit)
     test_split = data.load_split("test", args.data_dir)
-    output = args.output or paths.user_model_path()
-    _check_writable(output)
-    console.print(f"Training on {len(train_split):,} images from {escape(train_split.source)}; saving to {escape(str(output))}")
-    model = load_keras_model(_model_path(args)) if args.resume else build_model(seed=args.seed)
+    model = load_keras_model(model_path) if args.resume else build_model(seed=args.seed)
+    console.print(f"Training on {len(train_split):,} images from {_shown(train_split.source)}; saving to {_shown(output)}")
     config = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, save_to=output,
                          target_accuracy=args.target_accuracy)
     columns = (TextColumn("epoch {task.fields[epoch]}/" + str(args.epochs)), BarColumn(), MofNCompleteColumn(),
@@ -55,7 +69,7 @@ def train(args: argparse.Namespace) -> int:
                     f"val_loss {event.val_loss:.4f}, val_accuracy {event.val_accuracy:.4f} ({event.seconds:.1f} s)")
 
         done = run_training(model, train_split, test_split, config, on_event, threading.Event())
-    console.print(f"{done.reason}: {done.epochs_completed} epoch(s) complete; model saved to {escape(str(output))}")
+    console.print(f"{done.reason}: {done.epochs_completed} epoch(s) complete; model saved to {_shown(output)}")
     return 0
 
 
@@ -66,7 +80,12 @@ def _check_writable(output) -> None:
         if output.is_dir() or not os.access(output.parent, os.W_OK):
             raise PermissionError("not a writable file location")
     except OSError as exc:
-        raise ValueError(f"{output}: cannot save the model there ({exc.strerror or exc})") from None
+        raise ValueError(f"{printable(output)}: cannot save the model there ({exc.strerror or exc})") from None
+
+
+def _shown(text: object) -> str:
+    """A user-supplied name as Rich prints it: control characters escaped, brackets not read as markup."""
+    return escape(printable(text))
 
 
 def _limit(split: data.Split, limit: int | None) -> data.Split:
@@ -86,8 +105,8 @@ def evaluate(args: argparse.Namespace) -> int:
     predicted = np.argmax(model.predict(data.to_model_input(test.images), batch_size=500, verbose=0), axis=1)
     seconds = time.perf_counter() - started
     correct = predicted == test.labels
-    console = Console()
-    console.print(f"{escape(str(path))} on {len(test):,} test images from {escape(test.source)}")
+    console = _Console()
+    console.print(f"{_shown(path)} on {len(test):,} test images from {_shown(test.source)}")
     table = Table()
     table.add_column("class")
     table.add_column("images", justify="right")
@@ -120,14 +139,14 @@ def summary(args: argparse.Namespace) -> int:
     """Each layer's output shape and parameter count, as model.summary() shows them."""
     path = _model_path(args)
     rows = lesson.summary(read_weights(path))
-    table = Table(title=f"Model: fashion_cnn ({escape(path.name)})", title_justify="left")
+    table = Table(title=f"Model: fashion_cnn ({_shown(path.name)})", title_justify="left")
     table.add_column("Layer (type)")
     table.add_column("Output Shape")
     table.add_column("as a picture", justify="right")
     table.add_column("Param #", justify="right")
     for row in rows.layers:
         table.add_row(row.label, row.keras_shape, lesson.shape_text(row.output_shape), f"{row.params:,}")
-    console = Console()
+    console = _Console()
     console.print(table)
     console.print(f"Total params: {rows.total_params:,}")
     return 0
@@ -161,7 +180,7 @@ def show(args: argparse.Namespace) -> int:
     console, mode = _console_and_mode(args)
     prediction = acts.predicted
     # escape: a file name such as "shoe[/b].png" is not Rich markup (it raised MarkupError).
-    console.print(f"{escape(origin)}: predicted {data.CLASS_NAMES[prediction]} "
+    console.print(f"{_shown(origin)}: predicted {data.CLASS_NAMES[prediction]} "
                   f"({acts.probabilities[prediction]:.1%})")
     shape = "x".join(str(d) for d in output.shape)
     if output.is_spatial:
@@ -221,7 +240,7 @@ def _chosen_image(args: argparse.Namespace) -> tuple[np.ndarray, str]:
 
 def _console_and_mode(args: argparse.Namespace) -> tuple[Console, str]:
     """A console honouring ``--color``, and ``--mode`` (ASCII when there is no colour)."""
-    console = Console(force_terminal=True if args.color == "always" else None, no_color=args.color == "never")
+    console = _Console(force_terminal=True if args.color == "always" else None, no_color=args.color == "never")
     if args.mode == "heatmap" and (console.no_color or console.color_system is None):
         # Without colour a heatmap is rows of identical half blocks (e.g. when piped to a file).
         return console, "ascii"
@@ -241,7 +260,7 @@ def explain(args: argparse.Namespace) -> int:
     acts = activations.compute(weights, image)
     console, mode = _console_and_mode(args)
     target = acts.predicted if target is None else target
-    console.print(f"{escape(origin)}: predicted {data.CLASS_NAMES[acts.predicted]} "
+    console.print(f"{_shown(origin)}: predicted {data.CLASS_NAMES[acts.predicted]} "
                   f"({acts.probabilities[acts.predicted]:.1%}); explaining {data.CLASS_NAMES[target]} "
                   f"({acts.probabilities[target]:.1%})")
     occluded = occlusion.compute(weights, image, target)

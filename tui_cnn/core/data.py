@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from tui_cnn.core.errors import TuiCnnError
+from tui_cnn.core.paths import file_problem
 
 CLASS_NAMES = (
     "T-shirt/top",
@@ -63,37 +64,66 @@ class Split:
         return len(self.labels)
 
 
+# The largest files the reader accepts: the training split's 60,000 items of 28x28 pixels or one
+# label. A header that promises more (or other shapes) is refused before anything is decompressed,
+# so a small gzip of zeros that inflates to gigabytes costs nothing.
+MAX_ITEMS = 60000
+IDX_SHAPES = {IMAGES_MAGIC: (28, 28), LABELS_MAGIC: ()}
+
+
 def read_idx(path: Path, magic: int) -> np.ndarray:
-    """Read one IDX file (gzip-compressed or plain) and check its magic number and size."""
+    """Read one IDX file (gzip-compressed or plain): check its header, then read exactly what it promises."""
+    problem = file_problem(path)
+    if problem == "no such file":
+        raise DataError(f"{path}: file not found; {HOW_TO_GET}")
+    if problem:
+        raise DataError(f"{path}: {problem}; {HOW_TO_GET}")
     try:
-        raw = _read_bytes(path)
-    except FileNotFoundError:
-        raise DataError(f"{path}: file not found; {HOW_TO_GET}") from None
+        with _open_idx(path) as fh:
+            dims = _read_header(fh, path, magic)
+            expected = int(np.prod(dims, dtype=np.int64))
+            raw = fh.read(expected)
+            extra = fh.read(1)
+    except DataError:
+        raise
     except (OSError, EOFError, zlib.error) as exc:
         raise DataError(f"{path}: cannot read ({_reason(exc)}); download the file again") from exc
-    if len(raw) < 8:
-        raise DataError(f"{path}: too short to be an IDX file ({len(raw)} bytes); download it again")
-    found = int.from_bytes(raw[:4], "big")
-    if found != magic:
-        kind = "images" if magic == IMAGES_MAGIC else "labels"
-        raise DataError(f"{path}: wrong magic number {found}, expected {magic} for {kind}; not an IDX {kind} file")
-    ndim = raw[3]
-    header = 4 + 4 * ndim
-    dims = tuple(int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
-    expected = header + int(np.prod(dims, dtype=np.int64))
+    if extra:
+        raise DataError(f"{path}: holds more than the {expected:,} bytes its header {dims} promises; "
+                        "the file is corrupt, download it again")
     if len(raw) != expected:
-        raise DataError(
-            f"{path}: holds {len(raw)} bytes but its header {dims} needs {expected}; "
-            "the file is truncated or corrupt, download it again"
-        )
-    return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(dims)
+        raise DataError(f"{path}: holds {len(raw):,} bytes of data but its header {dims} needs {expected:,}; "
+                        "the file is truncated or corrupt, download it again")
+    return np.frombuffer(raw, dtype=np.uint8).reshape(dims)
 
 
-def _read_bytes(path: Path) -> bytes:
-    if path.suffix == ".gz":
-        with gzip.open(path, "rb") as fh:
-            return fh.read()
-    return path.read_bytes()
+def _open_idx(path: Path):
+    return gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")
+
+
+def _read_header(fh, path: Path, magic: int) -> tuple[int, ...]:
+    """The dimensions in the 16-byte (images) or 8-byte (labels) header, refused unless 28x28 data needs them."""
+    kind = "images" if magic == IMAGES_MAGIC else "labels"
+    head = fh.read(4)
+    if len(head) < 4:
+        raise DataError(f"{path}: too short to be an IDX file ({len(head)} bytes); download it again")
+    found = int.from_bytes(head, "big")
+    if found != magic:
+        raise DataError(f"{path}: wrong magic number {found}, expected {magic} for {kind}; not an IDX {kind} file")
+    ndim = head[3]
+    raw_dims = fh.read(4 * ndim)
+    if len(raw_dims) < 4 * ndim:
+        raise DataError(f"{path}: too short to be an IDX file (header cut off); download it again")
+    dims = tuple(int.from_bytes(raw_dims[4 * i : 4 * i + 4], "big") for i in range(ndim))
+    item = IDX_SHAPES[magic]
+    if len(dims) != 1 + len(item):
+        raise DataError(f"{path}: {kind} have {len(dims)} dimensions {dims}, expected {1 + len(item)}")
+    if dims[1:] != item:
+        raise DataError(f"{path}: images are {dims[1:]}, expected 28x28")
+    if dims[0] > MAX_ITEMS:
+        raise DataError(f"{path}: the header promises {dims[0]:,} {kind}, more than the {MAX_ITEMS:,} "
+                        "of Fashion-MNIST's largest file; not a Fashion-MNIST file")
+    return dims
 
 
 def _reason(exc: BaseException) -> str:
@@ -104,7 +134,7 @@ def _reason(exc: BaseException) -> str:
 
 def _find(folder: Path, stem: str) -> Path:
     for name in (f"{stem}.gz", stem):
-        if (folder / name).is_file():
+        if os.path.lexists(folder / name):  # anything by that name: read_idx says what is wrong with it
             return folder / name
     raise DataError(f"{folder / (stem + '.gz')}: file not found (nor {stem}); {HOW_TO_GET}")
 
@@ -113,15 +143,12 @@ def load_split_from_dir(folder: str | os.PathLike[str], split: str) -> Split:
     """Load the ``train`` or ``test`` split from a folder of IDX files."""
     folder = Path(folder).expanduser()
     if not folder.is_dir():
-        raise DataError(f"{folder}: data folder not found; {HOW_TO_GET}")
+        what = "not a folder" if os.path.lexists(folder) else "data folder not found"
+        raise DataError(f"{folder}: {what}; {HOW_TO_GET}")
     images_stem, labels_stem = SPLIT_FILES[split]
     images_path, labels_path = _find(folder, images_stem), _find(folder, labels_stem)
     images = read_idx(images_path, IMAGES_MAGIC)
     labels = read_idx(labels_path, LABELS_MAGIC)
-    if images.ndim != 3 or images.shape[1:] != (28, 28):
-        raise DataError(f"{images_path}: images are {images.shape[1:]}, expected 28x28")
-    if labels.ndim != 1:
-        raise DataError(f"{labels_path}: labels have {labels.ndim} dimensions, expected 1")
     if len(images) != len(labels):
         raise DataError(
             f"{images_path}: {len(images)} images but {labels_path.name} has {len(labels)} labels; "

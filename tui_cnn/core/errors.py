@@ -8,11 +8,20 @@ used.
 
 from __future__ import annotations
 
+from tui_cnn.core.printable import printable
+
 
 class TuiCnnError(Exception):
-    """Something the user can fix; the message is one line that says what and, where known, how."""
+    """Something the user can fix; the message is one line that says what and, where known, how.
+
+    ``str()`` escapes control characters, so a file name in the message can neither break the
+    line nor send escape sequences to the terminal.
+    """
 
     exit_code = 1
+
+    def __str__(self) -> str:
+        return printable(super().__str__())
 
 
 class UsageError(TuiCnnError):

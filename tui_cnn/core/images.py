@@ -15,55 +15,85 @@ from pathlib import Path
 import numpy as np
 
 from tui_cnn.core.errors import TuiCnnError
+from tui_cnn.core.paths import file_problem
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
-MAX_PIXELS = 40_000_000  # far beyond any photo worth 28x28 pixels; stops decompression bombs
+# A 28x28 picture needs little: 4096x4096 decodes to at most 64 MiB (RGBA) and covers a phone
+# photo saved as PNG. JPEGs are decoded at 1/2, 1/4 or 1/8 scale first, so larger ones pass.
+MAX_PIXELS = 4096 * 4096
+WORK_SIZE = 1024  # the longer side the picture is reduced to before any conversion
 SUPPORTED = ("PNG", "JPEG", "BMP", "GIF", "WEBP")
 OBJECT_THRESHOLD = 0.1  # share of the brightest value that still counts as part of the object
+# Fewer lit pixels than this after conversion is a blank picture (the emptiest Fashion-MNIST item has 30).
+MIN_LIT_PIXELS = 20
+LIT_LEVEL = 25
 
 
 class ImageFileError(TuiCnnError):
     """The file cannot be used as an image; the message is one line."""
 
 
+class BlankImageError(ImageFileError):
+    """The picture decoded but nothing is left of it at 28x28 (transparent, one colour, a hairline)."""
+
+
 def load_image_file(path: str | os.PathLike[str]) -> np.ndarray:
     """Read an image file and return it as (28, 28) uint8, light object on black."""
-    from PIL import Image
-
     path = Path(path).expanduser()
-    if not path.is_file():
-        raise ImageFileError(f"{path}: no such file")
+    problem = file_problem(path)
+    if problem:
+        raise ImageFileError(f"{path}: {problem}")
     size = path.stat().st_size
     if size == 0:
         raise ImageFileError(f"{path}: the file is empty")
     if size > MAX_FILE_BYTES:
         raise ImageFileError(f"{path}: {size // (1024 * 1024)} MiB is too large for an image (limit 50 MiB)")
+    image = to_fashion_mnist(_decode_small(path))
+    lit = int((image > LIT_LEVEL).sum())
+    if lit < MIN_LIT_PIXELS:
+        raise BlankImageError(f"{path}: the picture is blank at 28x28 ({lit} of 784 pixels lit): "
+                              "fully transparent, a single colour or too thin to show an object")
+    return image
+
+
+def _decode_small(path: Path) -> np.ndarray:
+    """Decode at no more than WORK_SIZE on the longer side, refusing bombs before any pixel is decoded."""
+    from PIL import Image
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(path) as img:
                 if img.format not in SUPPORTED:
                     raise ImageFileError(f"{path}: {img.format} images are not supported (use PNG, JPEG, BMP, GIF or WebP)")
+                width, height = img.size
+                img.draft(None, (WORK_SIZE, WORK_SIZE))  # JPEG only: decode at a reduced scale
                 if img.width * img.height > MAX_PIXELS:
-                    raise ImageFileError(f"{path}: {img.width}x{img.height} pixels is too large to load")
-                gray = _to_gray(img)
+                    raise ImageFileError(f"{path}: {width}x{height} pixels is too large to load "
+                                         f"(limit {MAX_PIXELS // 1_000_000} million)")
+                return _to_gray(img)
     except ImageFileError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise ImageFileError(f"{path}: the image claims too many pixels to load safely") from None
     except (OSError, ValueError, SyntaxError) as exc:  # PIL raises these for broken or non-image files
         raise ImageFileError(f"{path}: not a readable image ({_short(exc)})") from None
-    return to_fashion_mnist(gray)
 
 
 def _to_gray(img) -> np.ndarray:
-    """Flatten transparency onto white (as a viewer shows it) and convert to float grayscale."""
+    """Shrink, flatten transparency onto white (as a viewer shows it) and convert to float grayscale."""
     from PIL import Image, ImageOps
 
     img.seek(0)  # first frame of an animated GIF or WebP
     # A phone photo is stored sideways with an EXIF orientation tag that every viewer applies.
-    img = ImageOps.exif_transpose(img)
-    if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
+    # in_place: an upright picture (nearly all of them) is not copied.
+    ImageOps.exif_transpose(img, in_place=True)
+    factor = max(img.size) // WORK_SIZE
+    if factor > 1:
+        if img.mode not in _REDUCIBLE:
+            img = img.convert("RGBA" if _has_alpha(img) else ("I" if img.mode.startswith("I;16") else "RGB"))
+        img = img.reduce(factor)  # box-averages factor x factor blocks: cheap, and enough for 28x28
+    if _has_alpha(img):
         rgba = img.convert("RGBA")
         background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
         img = Image.alpha_composite(background, rgba)
@@ -73,6 +103,13 @@ def _to_gray(img) -> np.ndarray:
         values = np.asarray(img, dtype=np.float32)
         return values / 257.0 if img.mode != "I" or values.max() > 255 else values
     return np.asarray(img.convert("L"), dtype=np.float32)
+
+
+_REDUCIBLE = ("L", "LA", "RGB", "RGBA", "I", "F")
+
+
+def _has_alpha(img) -> bool:
+    return img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info)
 
 
 def _short(exc: BaseException) -> str:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from tui_cnn.core.errors import TuiCnnError
+from tui_cnn.core.paths import file_problem
+from tui_cnn.core.safe_save import temp_file
 
 if TYPE_CHECKING:  # pragma: no cover
     import keras
@@ -183,8 +184,11 @@ def read_weights(path: str | os.PathLike[str]) -> Weights:
     import h5py
 
     path = Path(path)
-    if not path.is_file():
+    problem = file_problem(path)
+    if problem == "no such file":
         raise ModelFileError(f"model file not found: {path}")
+    if problem:
+        raise ModelFileError(f"{path}: {problem}; give a .keras model file")
     try:
         with zipfile.ZipFile(path) as archive:
             config = json.loads(archive.read("config.json"))
@@ -241,24 +245,42 @@ def _read_layer_vars(h5: Any, key: str) -> tuple[np.ndarray, np.ndarray]:
     return np.array(group["0"]), np.array(group["1"])
 
 
+class ModelSaveError(ModelFileError):
+    """The model could not be written (disk full, folder read-only); ``model`` still holds the weights."""
+
+    def __init__(self, message: str, model: keras.Model | None = None) -> None:
+        super().__init__(message)
+        self.model = model
+
+
 def save_model_atomic(model: keras.Model, path: str | os.PathLike[str]) -> Path:
     """Save a Keras model so that ``path`` is always either the old file or the complete new one.
 
     Keras writes to a temporary file in the same folder, which is then renamed over the target:
-    a stop or crash mid-save never leaves a half-written model behind.
+    a stop or crash mid-save never leaves a half-written model behind (and the temporary file a
+    kill leaves is removed by ``safe_save.clean_stale_temps`` later). A failure to write (a full
+    disk, a read-only folder) is a one-line ``ModelSaveError`` that keeps the model in memory.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".keras", dir=path.parent)
-    os.close(fd)
+    tmp = None
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = temp_file(path)
         model.save(tmp)
         os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes files private; a model is an ordinary file
         os.replace(tmp, path)
+    except OSError as exc:
+        raise ModelSaveError(f"{path}: cannot save the model ({exc.strerror or _first_line(exc)}); "
+                             "free some space or save it elsewhere", model) from exc
     finally:
-        if os.path.exists(tmp):
+        if tmp is not None and os.path.exists(tmp):
             os.unlink(tmp)
     return path
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
 
 
 def _read_umask() -> int:

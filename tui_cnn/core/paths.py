@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 from pathlib import Path
 
 _PACKAGE = Path(__file__).resolve().parents[1]
@@ -50,3 +52,27 @@ def model_label(path: Path) -> str:
     if path == SHIPPED_MODEL:
         return "shipped"
     return "trained" if path == user_model_path() else Path(path).name
+
+
+def file_problem(path: str | os.PathLike[str]) -> str | None:
+    """Why ``path`` cannot be read as a regular file, in a few words, or None if it can.
+
+    Says what the path is (a folder, a named pipe, a device such as /dev/zero, a symbolic link loop)
+    rather than "not found", and never opens it: reading a FIFO blocks, reading /dev/zero never ends.
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return "broken symbolic link" if os.path.islink(path) else "no such file"
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "symbolic link loop"
+        return exc.strerror or type(exc).__name__
+    if stat.S_ISREG(mode):
+        return None
+    for test, kind in ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe (FIFO)"),
+                       (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+                       (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return f"is {kind}, not a file"
+    return "not a regular file"

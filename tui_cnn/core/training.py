@@ -8,6 +8,7 @@ the app posts them as Textual messages.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable
@@ -19,9 +20,12 @@ import numpy as np
 
 from tui_cnn.core.data import Split, to_model_input
 from tui_cnn.core.model import Weights, save_model_atomic
+from tui_cnn.core.safe_save import OutputLock
 
 if TYPE_CHECKING:  # pragma: no cover
     import keras
+
+MAX_EPOCHS = 200  # the most the CLI and the app accept; more is surely a typo
 
 
 @dataclass(frozen=True)
@@ -115,9 +119,16 @@ def train(
     """Train ``model`` for ``config.epochs`` (counting ``initial_epoch`` as already done).
 
     Calls ``emit`` from this thread for every event; ``stop.set()`` from any thread ends training
-    after the current batch, keeping the last complete epoch's saved model.
+    after the current batch, keeping the last complete epoch's saved model. While it runs, no other
+    process can train to ``config.save_to`` (``OutputBusyError``); a save that fails raises
+    ``ModelSaveError``, which carries the model so it can be saved elsewhere.
     """
-    stop = stop or threading.Event()
+    with OutputLock(config.save_to) if config.save_to else contextlib.nullcontext():
+        return _train(model, train_split, val_split, config, emit, stop or threading.Event())
+
+
+def _train(model: keras.Model, train_split: Split, val_split: Split | None, config: TrainConfig,
+           emit: Callable[[TrainingEvent], None], stop: threading.Event) -> DoneEvent:
     x, y = to_model_input(train_split.images), train_split.labels.astype(np.int64)
     val = (to_model_input(val_split.images), val_split.labels.astype(np.int64)) if val_split else None
     steps = -(-len(y) // config.batch_size)
