@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from tui_cnn.core.safe_save import temp_file
 
 _UMASK = os.umask(0)
 os.umask(_UMASK)  # read once: os.umask can only be read by setting it
@@ -18,12 +19,11 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
 
     The temporary name keeps the suffix, so writers that choose the format by it (Pillow, numpy)
     still do the right thing. On an error the temporary file is removed and ``path`` is untouched.
+    (A model goes through ``model.save_model_atomic``, which turns a failed write into its own error.)
     """
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
+    tmp = temp_file(Path(path))  # named so that safe_save.clean_stale_temps knows it after a kill
     try:
-        yield Path(tmp)
+        yield tmp
         os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes files private; a figure is an ordinary file
         os.replace(tmp, path)
     except BaseException:
