@@ -50,8 +50,18 @@ CAPTIONS: dict[str, str] = {
              "shape); the bright side goes negative and turns black.",
 }
 
+# The same, in a line or two for a short terminal, where the pictures need the rows.
+SHORT_CAPTIONS: dict[str, str] = {
+    "vertical lines": "right column minus left: bright where the picture brightens from left to right; "
+                      "the clamp blacks out the opposite edges.",
+    "horizontal lines": "row below minus row above: bright where the picture brightens downwards; "
+                        "the clamp blacks out the opposite edges.",
+    "edges": "4 neighbours minus 4x the pixel: 0 where flat; the clamp keeps only the dark side of each edge.",
+}
+
 ORIENTATION = ("The kernel is laid over the picture as written (Keras computes this cross-correlation too); "
                "transposing it (t) swaps which lines pop out.")
+SHORT_ORIENTATION = "Applied as written, as in Keras (cross-correlation); t transposes: vertical and horizontal swap."
 
 
 def transpose(kernel: np.ndarray) -> np.ndarray:

@@ -4,6 +4,9 @@ Fashion-MNIST items are light on a black background, trimmed to the object, scal
 side fills the frame, and centred. A photo of a shoe on a white table is the opposite, so a light
 background is inverted first; then the object is cropped, scaled with its aspect ratio kept,
 padded to a square and stretched to the full 0-255 range.
+
+The filter lab takes pictures another way (``read_gray`` then ``fit_gray``): as they are,
+grayscale 0-255, not inverted or cropped, only shrunk to what the terminal can show.
 """
 
 from __future__ import annotations
@@ -39,6 +42,19 @@ class BlankImageError(ImageFileError):
 
 def load_image_file(path: str | os.PathLike[str]) -> np.ndarray:
     """Read an image file and return it as (28, 28) uint8, light object on black."""
+    image = to_fashion_mnist(read_gray(path))
+    lit = int((image > LIT_LEVEL).sum())
+    if lit < MIN_LIT_PIXELS:
+        raise BlankImageError(f"{Path(path).expanduser()}: the picture is blank at 28x28 ({lit} of 784 pixels "
+                              "lit): fully transparent, a single colour or too thin to show an object")
+    return image
+
+
+def read_gray(path: str | os.PathLike[str]) -> np.ndarray:
+    """An image file as (H, W) float32 grayscale 0-255, as a viewer shows it (no inversion).
+
+    At most WORK_SIZE on the longer side; a missing, empty, huge or broken file is an ImageFileError.
+    """
     path = Path(path).expanduser()
     problem = file_problem(path)
     if problem:
@@ -48,12 +64,23 @@ def load_image_file(path: str | os.PathLike[str]) -> np.ndarray:
         raise ImageFileError(f"{path}: the file is empty")
     if size > MAX_FILE_BYTES:
         raise ImageFileError(f"{path}: {size // (1024 * 1024)} MiB is too large for an image (limit 50 MiB)")
-    image = to_fashion_mnist(_decode_small(path))
-    lit = int((image > LIT_LEVEL).sum())
-    if lit < MIN_LIT_PIXELS:
-        raise BlankImageError(f"{path}: the picture is blank at 28x28 ({lit} of 784 pixels lit): "
-                              "fully transparent, a single colour or too thin to show an object")
-    return image
+    return _decode_small(path)
+
+
+def fit_gray(gray: np.ndarray, height: int, width: int) -> np.ndarray:
+    """``gray`` shrunk (never enlarged) to fit ``height`` x ``width``, aspect kept: uint8 0-255, no inversion.
+
+    The filter lab shows a picture as it is, only as large as the terminal allows.
+    """
+    from PIL import Image
+
+    h, w = gray.shape
+    scale = min(1.0, height / h, width / w)
+    # A 3x3 filter needs 3x3 pixels: a very thin picture keeps 3 on its short side (if it has them).
+    size = (max(min(3, w), round(w * scale)), max(min(3, h), round(h * scale)))
+    if size != (w, h):
+        gray = np.asarray(Image.fromarray(np.asarray(gray, np.float32)).resize(size, Image.Resampling.BOX))
+    return np.clip(np.rint(gray), 0, 255).astype(np.uint8)
 
 
 def _decode_small(path: Path) -> np.ndarray:

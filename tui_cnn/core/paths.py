@@ -12,6 +12,7 @@ _PACKAGE = Path(__file__).resolve().parents[1]
 ASSETS_DIR = _PACKAGE / "assets" if (_PACKAGE / "assets").is_dir() else _PACKAGE.parent / "assets"
 SHIPPED_MODEL = ASSETS_DIR / "fashion_cnn.keras"
 SAMPLES_DIR = ASSETS_DIR / "samples"
+SCENE_PATH = ASSETS_DIR / "scene.png"  # the filter lab's big picture, drawn by core/scene.py
 MODEL_FILENAME = "fashion_cnn.keras"
 
 

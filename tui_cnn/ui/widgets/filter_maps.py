@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 from rich.segment import Segment
 from rich.style import Style
+from textual.message import Message
 from textual.widget import Widget
 
 from tui_cnn import render
@@ -46,10 +47,16 @@ ASCII_LAYOUTS = [*(Layout(k, 2 * k) for k in range(MAX_SCALE // 2, 0, -1)), Layo
 class FilterMaps(Widget):
     """Labelled maps in a row (wrapping if the widget is too narrow), arrows between them."""
 
+    class Resized(Message):
+        """The widget has a new size: a picture fitted to it may be fitted again."""
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.maps: list[tuple[str, np.ndarray]] = []
         self.mode = "heatmap"
+
+    def on_resize(self) -> None:
+        self.post_message(self.Resized())
 
     def show(self, maps: list[tuple[str, np.ndarray]], mode: str) -> None:
         """``maps`` are (name, 2-D array of 0..255) pairs; each is labelled with its name and size."""
@@ -68,19 +75,24 @@ class FilterMaps(Widget):
 
     def _maps_size(self, layout: Layout) -> tuple[int, int]:
         """Width and height of the maps (without label and caption) side by side."""
-        widths, heights = [], []
-        for name, values in self.maps:
-            h, w = values.shape
-            if layout.half:
-                h, w = (h + 1) // 2, (w + 1) // 2
-            if self.mode == "heatmap":
-                widths.append(w * layout.scale)
-                heights.append(-(-h * layout.scale // 2))
-            else:
-                widths.append(w * layout.columns)
-                heights.append(-(-h // 2) if layout.paired else h * layout.scale)
-            widths[-1] = max(widths[-1], len(_label(name, values)))
-        return sum(widths) + GAP * (len(widths) - 1), max(heights, default=0)
+        return _maps_size([(_label(name, values), values.shape) for name, values in self.maps], layout, self.mode)
+
+    def picture_room(self, aspect: float) -> tuple[int, int]:
+        """The largest picture, (height, width) with height / width = ``aspect``, drawn one cell a pixel.
+
+        Room for the picture, its filtered image (2 pixels smaller) and the pooled one (half that)
+        side by side, each with its label and caption, as heatmaps draw them (two pixel rows a line;
+        ASCII pairs rows the same way). At least 3x3, the smallest picture a 3x3 filter fits.
+        """
+        for width in range(max(self.size.width, 3), 2, -1):
+            height = max(3, round(width * aspect))
+            filtered = (height - 2, width - 2)
+            shapes = [(height, width), filtered, (filtered[0] // 2, filtered[1] // 2)]
+            named = [(f"filtered {h}x{w}", (h, w)) for h, w in shapes]  # the longest label
+            maps_w, maps_h = _maps_size(named, Layout(), "heatmap")
+            if maps_w <= self.size.width and maps_h + 2 <= self.size.height:
+                return height, width
+        return 3, 3
 
     def _block(self, name: str, values: np.ndarray, layout: Layout, caption: str | None) -> render.Block:
         lo, hi = PIXEL_RANGE
@@ -121,6 +133,22 @@ class FilterMaps(Widget):
             lines.extend(_side_by_side(blocks[start:end]))
             start = end
         return render.Block(lines, max(sum(len(s.text) for s in line) for line in lines))
+
+
+def _maps_size(maps: list[tuple[str, tuple[int, int]]], layout: Layout, mode: str) -> tuple[int, int]:
+    """Width and height of maps (label, shape) side by side in ``layout``, labels included in the width."""
+    widths, heights = [], []
+    for label, (h, w) in maps:
+        if layout.half:
+            h, w = (h + 1) // 2, (w + 1) // 2
+        if mode == "heatmap":
+            widths.append(w * layout.scale)
+            heights.append(-(-h * layout.scale // 2))
+        else:
+            widths.append(w * layout.columns)
+            heights.append(-(-h // 2) if layout.paired else h * layout.scale)
+        widths[-1] = max(widths[-1], len(label))
+    return sum(widths) + GAP * (len(widths) - 1), max(heights, default=0)
 
 
 def _label(name: str, values: np.ndarray) -> str:
