@@ -124,7 +124,7 @@ def run_cli(tmp_path) -> Callable[..., subprocess.CompletedProcess]:
     """Run ``tui-cnn ARGS`` in a subprocess, with no dataset, model or Keras cache from the user."""
 
     def run(*args: str, env: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
-        ambient = (DATA_DIR_ENV, "NO_COLOR", "FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE")
+        ambient = (DATA_DIR_ENV, "TUI_CNN_MNIST_DIR", "NO_COLOR", "FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE")
         full_env = {k: v for k, v in os.environ.items() if k not in ambient}
         full_env.update({"TUI_CNN_HOME": str(tmp_path / "tui-cnn-home"), "KERAS_HOME": str(tmp_path / "keras-home"),
                          "COLUMNS": "80", "LINES": "40"})

@@ -29,7 +29,7 @@ pytestmark = pytest.mark.usefixtures("isolated_env")
 IMAGES = "t10k-images-idx3-ubyte.gz"
 LABELS = "t10k-labels-idx1-ubyte.gz"
 NASTY = "evil\x1b]2;PWNED\x07\x1b[31m\nname"  # retitles the terminal, turns it red, breaks the line
-EXIT_BAD_FILE = 2  # the CLI's exit code for a file it cannot use
+EXIT_BAD_FILE = 1  # the CLI's exit code for a file it cannot use (2 is for a usage mistake)
 
 
 def run_main(capsys, *args) -> tuple[int, str]:

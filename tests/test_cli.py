@@ -27,8 +27,9 @@ def _label_rows(lines: list[str]) -> list[list[str]]:
     return [words for words in rows if words and all(LABEL.fullmatch(w) for w in words)]
 
 
-def _one_line_error(result) -> str:
-    assert result.returncode == 2, (result.stdout, result.stderr)
+def _one_line_error(result, code: int = 1) -> str:
+    """The one error line; exit code 2 for a usage mistake, 1 for a file or data set that cannot be used."""
+    assert result.returncode == code, (result.stdout, result.stderr)
     lines = result.stderr.splitlines()
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith("tui-cnn: error: "), lines[0]
@@ -125,7 +126,11 @@ def test_help(run_cli):
         assert command in result.stdout
 
 
-# --- bad input: one line on stderr, exit code 2 ------------------------------------------------------------
+# --- bad input: one line on stderr, exit code 1 (a file or data set) or 2 (a usage mistake) ----------------
+
+USAGE_MISTAKES = ("unknown layer", "must lie within", "use a number, a range", "does not exist", "unknown class",
+                  "unknown colour map", "invalid choice", "invalid int value", "not allowed with argument",
+                  "must be at least", "must be at most", "must be from", "must be a whole number", "unknown data set")
 
 
 @pytest.fixture
@@ -177,11 +182,12 @@ def bad_files(tmp_path):
     # A bad model to resume fails before any line of progress (and before TensorFlow loads).
     (["train", "--resume", "--model", "{tmp}/corrupt.keras", "--data-dir", "{data}"], "corrupt.keras: not a readable"),
     (["frobnicate"], "invalid choice: 'frobnicate'"),
+    (["show", "--dataset", "cifar", "--data-dir", "{data}"], "unknown data set 'cifar'"),
 ], ids=lambda v: v if isinstance(v, str) else " ".join(v)[:40])
-def test_bad_input_is_one_line_and_exit_code_2(run_cli, bad_files, broken_data_dir, official_dir, args, needle):
+def test_bad_input_is_one_line_and_its_exit_code(run_cli, bad_files, broken_data_dir, official_dir, args, needle):
     fill = {"tmp": bad_files, "broken": broken_data_dir, "data": official_dir}
     result = run_cli(*[arg.format(**fill) for arg in args])
-    line = _one_line_error(result)
+    line = _one_line_error(result, 2 if any(mistake in needle for mistake in USAGE_MISTAKES) else 1)
     assert needle.format(**fill) in line
     assert result.stdout == ""
 

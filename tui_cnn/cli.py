@@ -1,8 +1,9 @@
 """Command line: ``tui-cnn`` opens the explorer; ``train``, ``evaluate``, ``summary``, ``show`` and ``explain`` work in the shell.
 
 Everything heavy is imported inside the command that needs it, so ``tui-cnn --help`` is instant
-and never imports TensorFlow. Expected failures (bad data, model or image files, bad arguments)
-end in one line on stderr and exit code 2.
+and never imports TensorFlow. Expected failures (``TuiCnnError``) end in one line on stderr and
+their exit code: 2 for a usage mistake (a bad option or value, such as an unknown layer), 1 for a
+data set, model or image file that cannot be used. Anything else is a bug and keeps its traceback.
 """
 
 from __future__ import annotations
@@ -29,8 +30,9 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="tui-cnn",
-        description="See inside the Fashion-MNIST convolutional network of the lesson "
-        "'Enhancing Vision with Convolutional Neural Networks'. Without a command, opens the explorer.",
+        description="See inside a convolutional network: the Fashion-MNIST model of the lesson "
+        "'Enhancing Vision with Convolutional Neural Networks', or your own Keras model. "
+        "Without a command, opens the explorer.",
     )
     _add_common(parser, default=None)
     # The same options after the command; SUPPRESS keeps a value given before the command.
@@ -94,10 +96,13 @@ def _add_picture(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_common(parser: argparse.ArgumentParser, default: object) -> None:
-    parser.add_argument("--data-dir", metavar="DIR", default=default, help="folder with the four Fashion-MNIST "
-                        "IDX files (default: $TUI_CNN_DATA_DIR, else Keras' download cache)")
-    parser.add_argument("--model", metavar="FILE", type=Path, default=default, help="a .keras model file "
-                        "(default: your own trained model if any, else the one shipped in assets/)")
+    parser.add_argument("--data-dir", metavar="DIR", default=default, help="folder with the data set's four "
+                        "IDX files (default: $TUI_CNN_DATA_DIR for Fashion-MNIST, $TUI_CNN_MNIST_DIR for MNIST, "
+                        "else Keras' download cache)")
+    parser.add_argument("--dataset", metavar="NAME", default=default, help="fashion_mnist or mnist (default: the "
+                        "one tui-cnn trained the model on, else fashion_mnist)")
+    parser.add_argument("--model", metavar="FILE", type=Path, default=default, help="a Keras model file, .keras "
+                        "or legacy .h5 (default: your own trained model if any, else the one shipped in assets/)")
 
 
 def _positive(text: str) -> int:
@@ -146,9 +151,9 @@ def main(argv: list[str] | None = None) -> int:
         from tui_cnn import commands
 
         return getattr(commands, args.command)(args)
-    except (TuiCnnError, ValueError) as exc:
+    except TuiCnnError as exc:  # only what the user can fix; a bug keeps its traceback
         print(f"tui-cnn: error: {printable(exc)}", file=sys.stderr)
-        return EXIT_USAGE
+        return exc.exit_code
     except KeyboardInterrupt:
         print("tui-cnn: interrupted", file=sys.stderr)
         return 130

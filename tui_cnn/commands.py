@@ -6,14 +6,17 @@ import argparse
 import os
 import threading
 import time
+from dataclasses import replace
 
 import numpy as np
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from tui_cnn.core import activations, confusion, data, lesson, paths, safe_save
-from tui_cnn.core.model import LAYERS, Weights, layer_index, read_weights
+from tui_cnn.core import activations, confusion, data, datasets, lesson, paths, safe_save
+from tui_cnn.core.errors import UsageError
+from tui_cnn.core.model import ModelFileError, Weights, read_weights
+from tui_cnn.core.network import Network, load_network
 from tui_cnn.core.printable import printable
 
 
@@ -29,6 +32,19 @@ def _model_path(args: argparse.Namespace):
     return args.model or paths.default_model_path()
 
 
+def _network_and_dataset(args: argparse.Namespace) -> tuple[Network, datasets.Dataset]:
+    """The model of ``--model`` and the data set of ``--dataset`` (else the one the model was trained on)."""
+    network = load_network(_model_path(args))
+    return network, datasets.for_model(getattr(args, "dataset", None), network.dataset)
+
+
+def _class_names(network: Network, dataset: datasets.Dataset) -> tuple[str, ...]:
+    """The data set's class names when the model has as many outputs, else plain numbers."""
+    if network.num_classes == len(dataset.class_names):
+        return dataset.class_names
+    return tuple(f"class {i}" for i in range(network.num_classes))
+
+
 def train(args: argparse.Namespace) -> int:
     """Train the lesson's model (or continue --model with --resume), showing a live progress bar."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
@@ -38,6 +54,7 @@ def train(args: argparse.Namespace) -> int:
     from tui_cnn.core.training import train as run_training
 
     console = _Console(stderr=True)
+    dataset = datasets.get(getattr(args, "dataset", None))
     output = args.output or paths.user_model_path()
     # Everything that can fail is checked before the first line of progress.
     _check_writable(output)
@@ -45,12 +62,12 @@ def train(args: argparse.Namespace) -> int:
     model_path = _model_path(args)
     if args.resume:
         read_weights(model_path)  # a bad model fails in a fraction of a second, before data and TensorFlow
-    train_split = _limit(data.load_split("train", args.data_dir), args.limit)
-    test_split = data.load_split("test", args.data_dir)
+    train_split = _limit(datasets.load_split("train", args.data_dir, dataset.key), args.limit)
+    test_split = datasets.load_split("test", args.data_dir, dataset.key)
     model = load_keras_model(model_path) if args.resume else build_model(seed=args.seed)
     console.print(f"Training on {len(train_split):,} images from {_shown(train_split.source)}; saving to {_shown(output)}")
     config = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, save_to=output,
-                         target_accuracy=args.target_accuracy)
+                         target_accuracy=args.target_accuracy, dataset=dataset.key)
     columns = (TextColumn("epoch {task.fields[epoch]}/" + str(args.epochs)), BarColumn(), MofNCompleteColumn(),
                TextColumn("loss {task.fields[loss]:.4f}  accuracy {task.fields[accuracy]:.4f}"),
                TimeElapsedColumn(), TimeRemainingColumn())
@@ -80,7 +97,7 @@ def _check_writable(output) -> None:
         if output.is_dir() or not os.access(output.parent, os.W_OK):
             raise PermissionError("not a writable file location")
     except OSError as exc:
-        raise ValueError(f"{printable(output)}: cannot save the model there ({exc.strerror or exc})") from None
+        raise ModelFileError(f"{printable(output)}: cannot save the model there ({exc.strerror or exc})") from None
 
 
 def _shown(text: object) -> str:
@@ -91,27 +108,30 @@ def _shown(text: object) -> str:
 def _limit(split: data.Split, limit: int | None) -> data.Split:
     if not limit:
         return split
-    return data.Split(split.images[:limit], split.labels[:limit], split.source)
+    return replace(split, images=split.images[:limit], labels=split.labels[:limit])
 
 
 def evaluate(args: argparse.Namespace) -> int:
-    """Test accuracy of the model, overall and per class, computed by Keras."""
-    from tui_cnn.core.model import load_keras_model
+    """Test accuracy of the model, overall and per class, computed in numpy by the model's own layers."""
+    network, dataset = _network_and_dataset(args)
+    datasets.check_fits(network.image_shape, dataset, network.source)
+    test = _limit(datasets.load_split("test", args.data_dir, dataset.key), args.limit)
+    if network.num_classes != len(dataset.class_names):
+        from tui_cnn.core.network import InputMismatchError
 
-    path = _model_path(args)
-    test = _limit(data.load_split("test", args.data_dir), args.limit)
-    model = load_keras_model(path)
+        raise InputMismatchError(f"{network.source}: the model has {network.num_classes} outputs but "
+                                 f"{dataset.title} has {len(dataset.class_names)} classes")
     started = time.perf_counter()
-    predicted = np.argmax(model.predict(data.to_model_input(test.images), batch_size=500, verbose=0), axis=1)
+    predicted = np.argmax(network.predict(test.images), axis=1)
     seconds = time.perf_counter() - started
     correct = predicted == test.labels
     console = _Console()
-    console.print(f"{_shown(path)} on {len(test):,} test images from {_shown(test.source)}")
+    console.print(f"{_shown(network.source)} on {len(test):,} {dataset.title} test images from {_shown(test.source)}")
     table = Table()
     table.add_column("class")
     table.add_column("images", justify="right")
     table.add_column("accuracy", justify="right")
-    for label, name in enumerate(data.CLASS_NAMES):
+    for label, name in enumerate(dataset.class_names):
         mask = test.labels == label
         if mask.any():
             table.add_row(f"{label} {name}", f"{mask.sum():,}", f"{correct[mask].mean():.4f}")
@@ -119,92 +139,91 @@ def evaluate(args: argparse.Namespace) -> int:
     table.add_row("all", f"{len(test):,}", f"{correct.mean():.4f}", style="bold")
     console.print(table)
     console.print(f"test accuracy: {correct.mean():.4f} ({correct.sum():,} of {len(test):,}) in {seconds:.1f} s")
-    _print_confusion(console, confusion.from_predictions(test.labels, predicted, len(data.CLASS_NAMES)))
+    _print_confusion(console, confusion.from_predictions(test.labels, predicted, len(dataset.class_names)),
+                     dataset.class_names)
     return 0
 
 
-def _print_confusion(console: Console, conf: confusion.Confusion) -> None:
+def _print_confusion(console: Console, conf: confusion.Confusion, names: tuple[str, ...]) -> None:
     from tui_cnn import render_why
 
     console.print()
     console.print("[b]Confusion matrix[/b] (rows: the true class; columns: what the model said)")
-    console.print(render_why.confusion_table(conf, data.CLASS_NAMES, ascii_only=console.color_system is None,
+    console.print(render_why.confusion_table(conf, names, ascii_only=console.color_system is None,
                                               width=console.width))
     console.print()
     console.print("[b]Most confused[/b]")
-    console.print(render_why.worst_pairs(conf, data.CLASS_NAMES))
+    console.print(render_why.worst_pairs(conf, names))
 
 
 def summary(args: argparse.Namespace) -> int:
     """Each layer's output shape and parameter count, as model.summary() shows them."""
     path = _model_path(args)
-    rows = lesson.summary(read_weights(path))
-    table = Table(title=f"Model: fashion_cnn ({_shown(path.name)})", title_justify="left")
+    network = load_network(path)
+    table = Table(title=f"Model: {_shown(network.name)} ({_shown(path.name)})", title_justify="left")
     table.add_column("Layer (type)")
     table.add_column("Output Shape")
     table.add_column("as a picture", justify="right")
     table.add_column("Param #", justify="right")
-    for row in rows.layers:
-        table.add_row(row.label, row.keras_shape, lesson.shape_text(row.output_shape), f"{row.params:,}")
+    for name, keras_class, shape, params in network.summary_rows():
+        table.add_row(_shown(f"{name} ({keras_class})"), lesson.keras_shape(shape), lesson.shape_text(shape),
+                      f"{params:,}")
     console = _Console()
     console.print(table)
-    console.print(f"Total params: {rows.total_params:,}")
+    console.print(f"Total params: {network.params:,}")
+    if network.trainable_params != network.params:
+        console.print(f"Trainable params: {network.trainable_params:,}; "
+                      f"non-trainable params: {network.params - network.trainable_params:,}")
     return 0
-
-
-def layer_params(weights: Weights, name: str) -> int:
-    if name not in Weights.EXPECTED:
-        return 0
-    return weights.kernel(name).size + weights.bias(name).size
 
 
 def show(args: argparse.Namespace) -> int:
     """Print one layer's maps (or vector) for a test image or an image file."""
     from tui_cnn import render
 
-    spec = LAYERS[layer_index(args.layer)]
+    network, dataset = _network_and_dataset(args)
+    layer = network.layers[network.index(args.layer)]
     if args.cmap not in render.CMAP_NAMES:
-        raise ValueError(f"unknown colour map {args.cmap!r}; choose one of {', '.join(render.CMAP_NAMES)}")
+        raise UsageError(f"unknown colour map {args.cmap!r}; choose one of {', '.join(render.CMAP_NAMES)}")
     # Checked before anything is printed, so that a bad range ends in the error line alone.
-    channels = parse_channels(args.channels, spec.output_shape[2]) if len(spec.output_shape) == 3 else None
+    spatial = len(layer.output_shape) == 3
+    channels = parse_channels(args.channels, layer.output_shape[2]) if spatial else None
     if args.output:
         from tui_cnn.figure import check_output
 
-        check_output(args.output, channels is not None)
-    weights = read_weights(_model_path(args))
-    image, origin = _chosen_image(args)
-    acts = activations.compute(weights, image)
-    output = acts.layer(spec.name)
+        check_output(args.output, spatial)
+    names = _class_names(network, dataset)
+    image, origin = _chosen_image(args, network, dataset)
+    acts = network.activations(image)
+    output = acts.layers[network.layers.index(layer)]
     if args.output:
-        return _save_figure(args, spec, output.values, channels, origin)
+        return _save_figure(args, layer, output.values, channels, origin)
     console, mode = _console_and_mode(args)
     prediction = acts.predicted
     # escape: a file name such as "shoe[/b].png" is not Rich markup (it raised MarkupError).
-    console.print(f"{_shown(origin)}: predicted {data.CLASS_NAMES[prediction]} "
-                  f"({acts.probabilities[prediction]:.1%})")
+    console.print(f"{_shown(origin)}: predicted {_shown(names[prediction])} ({acts.probabilities[prediction]:.1%})")
     shape = "x".join(str(d) for d in output.shape)
-    if output.is_spatial:
-        console.print(f"layer {spec.name}: {spec.title}, output {shape}, "
-                      f"channels {channels[0]}-{channels[-1]} of {output.shape[2]}")
+    title = _shown(f"layer {layer.name}: {layer.title}, output {shape}")
+    if spatial:
+        console.print(f"{title}, channels {channels[0]}-{channels[-1]} of {output.shape[2]}")
         console.print(render.MapGrid(output.values, channels, mode, args.cmap, args.scale))
-    elif spec.kind == "output":
-        console.print(f"layer {spec.name}: {spec.title}, output {shape}")
-        console.print(render.bars(output.values, data.CLASS_NAMES, ascii_only=args.mode == "ascii",
-                                  highlight=prediction))
+    elif layer.kind == "output":
+        console.print(title)
+        console.print(render.bars(output.values.reshape(-1), names, ascii_only=args.mode == "ascii", highlight=prediction))
     else:
-        console.print(f"layer {spec.name}: {spec.title}, output {shape}")
-        console.print(render.vector_strip(output.values, min(64, console.width), mode, args.cmap))
+        console.print(title)
+        console.print(render.vector_strip(output.values.reshape(-1), min(64, console.width), mode, args.cmap))
     return 0
 
 
-def _save_figure(args: argparse.Namespace, spec, values: np.ndarray, channels: list[int] | None, origin: str) -> int:
+def _save_figure(args: argparse.Namespace, layer, values: np.ndarray, channels: list[int] | None, origin: str) -> int:
     from tui_cnn.figure import save_layer
 
     shape = "x".join(str(d) for d in values.shape)
-    title = f"{spec.name}: {spec.title}, output {shape} · {origin}"
+    title = f"{layer.name}: {layer.title}, output {shape} · {origin}"
     save_layer(args.output, values, channels, args.cmap, args.scale, title)
     what = f"channels {channels[0]}-{channels[-1]}" if channels else "values"
-    print(f"wrote {spec.name}'s {what} to {args.output}")
+    print(f"wrote {layer.name}'s {what} to {args.output}")
     return 0
 
 
@@ -212,7 +231,7 @@ def serve(args: argparse.Namespace) -> int:
     """The explorer in a web browser: textual-serve runs the app for each browser tab."""
     from tui_cnn.serve import serve as run_server
 
-    return run_server(args.host, args.port, args.data_dir, args.model)
+    return run_server(args.host, args.port, args.data_dir, args.model, args.dataset)
 
 
 def watch(args: argparse.Namespace) -> int:
@@ -226,16 +245,22 @@ def watch(args: argparse.Namespace) -> int:
     return run(args.path, stale_seconds=args.stale)
 
 
-def _chosen_image(args: argparse.Namespace) -> tuple[np.ndarray, str]:
+def _chosen_image(args: argparse.Namespace, network: Network | None = None,
+                  dataset: datasets.Dataset | None = None) -> tuple[np.ndarray, str]:
     """The image of ``--image FILE`` or test image ``--index N``, and a phrase saying which it is."""
     from tui_cnn.core.images import load_image_file
 
+    shape = network.image_shape if network is not None else (28, 28, 1)
+    dataset = dataset or datasets.FASHION_MNIST
     if args.image:
-        return load_image_file(args.image), str(args.image)
-    test = data.load_split("test", args.data_dir)
+        return load_image_file(args.image, shape), str(args.image)
+    if network is not None:
+        datasets.check_fits(shape, dataset, network.source)
+    test = datasets.load_split("test", args.data_dir, dataset.key)
     if not 0 <= args.index < len(test):
-        raise ValueError(f"test image {args.index} does not exist; choose 0 to {len(test) - 1}")
-    return test.images[args.index], f"test image {args.index} ({data.CLASS_NAMES[test.labels[args.index]]})"
+        raise UsageError(f"test image {args.index} does not exist; choose 0 to {len(test) - 1}")
+    label = test.class_names[test.labels[args.index]]
+    return test.images[args.index], f"test image {args.index} ({label})"
 
 
 def _console_and_mode(args: argparse.Namespace) -> tuple[Console, str]:
@@ -253,7 +278,7 @@ def explain(args: argparse.Namespace) -> int:
     from tui_cnn.core import occlusion, saliency
 
     if args.cmap not in render.CMAP_NAMES:
-        raise ValueError(f"unknown colour map {args.cmap!r}; choose one of {', '.join(render.CMAP_NAMES)}")
+        raise UsageError(f"unknown colour map {args.cmap!r}; choose one of {', '.join(render.CMAP_NAMES)}")
     target = parse_class(args.target) if args.target is not None else None
     weights = read_weights(_model_path(args))
     image, origin = _chosen_image(args)
@@ -281,7 +306,7 @@ def parse_class(text: str) -> int:
         if wanted in (name.lower(), name.lower().split("/")[0]):
             return label
     choices = ", ".join(f"{i}={n}" for i, n in enumerate(data.CLASS_NAMES))
-    raise ValueError(f"unknown class {text!r}; choose one of {choices}")
+    raise UsageError(f"unknown class {text!r}; choose one of {choices}")
 
 
 def parse_channels(text: str, count: int) -> list[int]:
@@ -293,7 +318,7 @@ def parse_channels(text: str, count: int) -> list[int]:
         first, _, last = text.partition("-")
         lo, hi = int(first), int(last or first)
     except ValueError:
-        raise ValueError(f"channels {text!r}: use a number, a range such as 0-15, or all") from None
+        raise UsageError(f"channels {text!r}: use a number, a range such as 0-15, or all") from None
     if not 0 <= lo <= hi < count:
-        raise ValueError(f"channels {text!r}: must lie within 0-{count - 1}")
+        raise UsageError(f"channels {text!r}: must lie within 0-{count - 1}")
     return list(range(lo, hi + 1))

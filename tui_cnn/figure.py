@@ -132,7 +132,7 @@ def check_output(path: Path, spatial: bool) -> None:
     if suffix not in FIGURE_SUFFIXES:
         raise UsageError(f"--output {path}: name a .png (a figure) or .npy (the values) file")
     if suffix == ".png" and not spatial:
-        raise UsageError(f"--output {path}: a PNG grid is for the map layers (conv1, pool1, conv2, pool2); "
+        raise UsageError(f"--output {path}: a PNG grid is for layers of maps (height x width x channels); "
                          "use a .npy file for this layer's values")
     if not path.parent.is_dir() or not os.access(path.parent, os.W_OK):
         raise UsageError(f"--output {path}: the folder {path.parent} does not exist or cannot be written")

@@ -18,9 +18,11 @@ from pathlib import Path
 from tui_cnn.core.errors import UsageError
 
 
-def app_command(data_dir: str | None, model: Path | None) -> str:
-    """The shell command textual-serve runs for each browser tab: this Python, this package."""
+def app_command(data_dir: str | None, model: Path | None, dataset: str | None = None) -> str:
+    """The shell command textual-serve runs for each browser tab: this Python, this package, the options."""
     words = [sys.executable, "-m", "tui_cnn"]
+    if dataset:
+        words += ["--dataset", dataset]
     if data_dir:
         words += ["--data-dir", str(Path(data_dir).resolve())]
     if model:
@@ -59,7 +61,7 @@ def url(host: str, port: int) -> str:
     return f"http://{shown}:{port}"
 
 
-def serve(host: str, port: int, data_dir: str | None, model: Path | None) -> int:
+def serve(host: str, port: int, data_dir: str | None, model: Path | None, dataset: str | None = None) -> int:
     from textual_serve.server import Server
 
     check_port_free(host, port)
@@ -67,6 +69,6 @@ def serve(host: str, port: int, data_dir: str | None, model: Path | None) -> int
     if not is_loopback(host):
         print(f"tui-cnn: warning: {host} is reachable from other machines; anyone who reaches it can use "
               "the app and open files on this one", flush=True)
-    Server(app_command(data_dir, model), host=host, port=port, title="tui-cnn",
+    Server(app_command(data_dir, model, dataset), host=host, port=port, title="tui-cnn",
            public_url=url(host, port)).serve()
     return 0

@@ -59,6 +59,7 @@ class Split:
     images: np.ndarray
     labels: np.ndarray
     source: str
+    class_names: tuple[str, ...] = CLASS_NAMES  # MNIST's are the digits (core.datasets)
 
     def __len__(self) -> int:
         return len(self.labels)

@@ -40,8 +40,14 @@ class BlankImageError(ImageFileError):
     """The picture decoded but nothing is left of it at 28x28 (transparent, one colour, a hairline)."""
 
 
-def load_image_file(path: str | os.PathLike[str]) -> np.ndarray:
-    """Read an image file and return it as (28, 28) uint8, light object on black."""
+def load_image_file(path: str | os.PathLike[str], shape: tuple[int, int, int] = (28, 28, 1)) -> np.ndarray:
+    """Read an image file and return it as (28, 28) uint8, light object on black.
+
+    For a model that takes other pictures (``shape``), the picture is only resized: (H, W, 3) uint8
+    in its own colours for a colour model, (H, W) grayscale otherwise (see ``fit_picture``).
+    """
+    if tuple(shape) != (28, 28, 1):
+        return fit_picture(read_gray(path, colour=shape[2] == 3), shape)
     image = to_fashion_mnist(read_gray(path))
     lit = int((image > LIT_LEVEL).sum())
     if lit < MIN_LIT_PIXELS:
@@ -50,9 +56,10 @@ def load_image_file(path: str | os.PathLike[str]) -> np.ndarray:
     return image
 
 
-def read_gray(path: str | os.PathLike[str]) -> np.ndarray:
+def read_gray(path: str | os.PathLike[str], colour: bool = False) -> np.ndarray:
     """An image file as (H, W) float32 grayscale 0-255, as a viewer shows it (no inversion).
 
+    With ``colour``, (H, W, 3) float32 RGB instead (for a colour model).
     At most WORK_SIZE on the longer side; a missing, empty, huge or broken file is an ImageFileError.
     """
     path = Path(path).expanduser()
@@ -64,7 +71,7 @@ def read_gray(path: str | os.PathLike[str]) -> np.ndarray:
         raise ImageFileError(f"{path}: the file is empty")
     if size > MAX_FILE_BYTES:
         raise ImageFileError(f"{path}: {size // (1024 * 1024)} MiB is too large for an image (limit 50 MiB)")
-    return _decode_small(path)
+    return _decode_small(path, colour)
 
 
 def fit_gray(gray: np.ndarray, height: int, width: int) -> np.ndarray:
@@ -83,7 +90,7 @@ def fit_gray(gray: np.ndarray, height: int, width: int) -> np.ndarray:
     return np.clip(np.rint(gray), 0, 255).astype(np.uint8)
 
 
-def _decode_small(path: Path) -> np.ndarray:
+def _decode_small(path: Path, colour: bool = False) -> np.ndarray:
     """Decode at no more than WORK_SIZE on the longer side, refusing bombs before any pixel is decoded."""
     from PIL import Image
 
@@ -98,7 +105,7 @@ def _decode_small(path: Path) -> np.ndarray:
                 if img.width * img.height > MAX_PIXELS:
                     raise ImageFileError(f"{path}: {width}x{height} pixels is too large to load "
                                          f"(limit {MAX_PIXELS // 1_000_000} million)")
-                return _to_gray(img)
+                return _to_gray(img, colour)
     except ImageFileError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -107,8 +114,9 @@ def _decode_small(path: Path) -> np.ndarray:
         raise ImageFileError(f"{path}: not a readable image ({_short(exc)})") from None
 
 
-def _to_gray(img) -> np.ndarray:
-    """Shrink, flatten transparency onto white (as a viewer shows it) and convert to float grayscale."""
+def _to_gray(img, colour: bool = False) -> np.ndarray:
+    """Shrink, flatten transparency onto white (as a viewer shows it) and convert to float grayscale
+    (or, with ``colour``, to float (H, W, 3) RGB for a colour model)."""
     from PIL import Image, ImageOps
 
     img.seek(0)  # first frame of an animated GIF or WebP
@@ -124,6 +132,8 @@ def _to_gray(img) -> np.ndarray:
         rgba = img.convert("RGBA")
         background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
         img = Image.alpha_composite(background, rgba)
+    if colour:
+        return np.asarray(img.convert("RGB"), dtype=np.float32)
     if img.mode.startswith("I;16") or img.mode == "I":
         # 16-bit grayscale (e.g. PNG): convert("L") clips at 255 instead of scaling, which turned
         # everything above 255/65535 white.
@@ -173,3 +183,15 @@ def _border(gray: np.ndarray) -> np.ndarray:
 
 def _background_is_light(gray: np.ndarray) -> bool:
     return float(np.median(_border(gray))) > 127.5
+
+
+def fit_picture(pixels: np.ndarray, shape: tuple[int, int, int]) -> np.ndarray:
+    """Decoded pixels ((h, w) gray or (h, w, 3) RGB floats 0-255) resized to a model's own input, uint8."""
+    from PIL import Image
+
+    h, w, channels = shape
+    if channels == 3:
+        rgb = Image.fromarray(np.clip(np.rint(pixels), 0, 255).astype(np.uint8), mode="RGB")
+        return np.asarray(rgb.resize((w, h), Image.Resampling.LANCZOS), dtype=np.uint8)
+    gray = Image.fromarray(pixels.astype(np.float32), mode="F").resize((w, h), Image.Resampling.LANCZOS)
+    return np.clip(np.rint(np.asarray(gray)), 0, 255).astype(np.uint8)

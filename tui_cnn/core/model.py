@@ -253,13 +253,15 @@ class ModelSaveError(ModelFileError):
         self.model = model
 
 
-def save_model_atomic(model: keras.Model, path: str | os.PathLike[str]) -> Path:
+def save_model_atomic(model: keras.Model, path: str | os.PathLike[str], metadata: dict | None = None) -> Path:
     """Save a Keras model so that ``path`` is always either the old file or the complete new one.
 
     Keras writes to a temporary file in the same folder, which is then renamed over the target:
     a stop or crash mid-save never leaves a half-written model behind (and the temporary file a
     kill leaves is removed by ``safe_save.clean_stale_temps`` later). A failure to write (a full
     disk, a read-only folder) is a one-line ``ModelSaveError`` that keeps the model in memory.
+    ``metadata`` (such as the data set it was trained on) goes into the zip as ``tui_cnn.json``,
+    which Keras ignores.
     """
     path = Path(path)
     tmp = None
@@ -267,6 +269,9 @@ def save_model_atomic(model: keras.Model, path: str | os.PathLike[str]) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = temp_file(path)
         model.save(tmp)
+        if metadata:
+            with zipfile.ZipFile(tmp, "a") as archive:
+                archive.writestr("tui_cnn.json", json.dumps(metadata))
         os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes files private; a model is an ordinary file
         os.replace(tmp, path)
     except OSError as exc:

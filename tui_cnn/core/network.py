@@ -34,6 +34,7 @@ from tui_cnn.core import layers as L
 from tui_cnn.core.activations import Activations, LayerOutput
 from tui_cnn.core.arithmetic import ACTIVATION_NAMES, Activation
 from tui_cnn.core.model import ModelFileError
+from tui_cnn.core.paths import file_problem
 
 # Layers that only act while training: at inference (model.predict) they pass values on unchanged.
 TRAINING_ONLY = ("Dropout", "SpatialDropout1D", "SpatialDropout2D", "GaussianNoise", "GaussianDropout",
@@ -110,6 +111,9 @@ class Network:
         text = str(name_or_number).strip()
         if text in self.names:
             return self.names.index(text)
+        folded = [name.lower() for name in self.names]
+        if text.lower() in folded:
+            return folded.index(text.lower())
         if text.isdigit() and 1 <= int(text) <= len(self.layers):
             return int(text) - 1
         choices = ", ".join(f"{i + 1}={n}" for i, n in enumerate(self.names))
@@ -215,19 +219,20 @@ def load_network(path: str | os.PathLike[str]) -> Network:
     import h5py
 
     path = Path(path)
-    if not path.is_file():
+    problem = file_problem(path)  # a folder, a FIFO or /dev/zero is named as such, never opened
+    if problem == "no such file":
         raise ModelFileError(f"model file not found: {path}")
+    if problem:
+        raise ModelFileError(f"{path}: {problem}; give a .keras or .h5 model file")
+    legacy = path.suffix.lower() in (".h5", ".hdf5") or (not zipfile.is_zipfile(path) and h5py.is_hdf5(path))
     try:
-        if zipfile.is_zipfile(path):
-            return _read_keras_zip(path)
-        if h5py.is_hdf5(path):
-            return _read_legacy_h5(path)
+        return _read_legacy_h5(path) if legacy else _read_keras_zip(path)
     except ModelFileError:
         raise
     # KeyError, TypeError, AttributeError: a file that is a zip or HDF5 file but not a Keras model's.
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, AttributeError, TypeError, IndexError) as exc:
-        raise ModelFileError(f"{path}: not a readable Keras model file ({_short(exc)})") from exc
-    raise ModelFileError(f"{path}: not a Keras model file (neither a .keras zip nor an HDF5 .h5 file)")
+        kind = ".h5" if legacy else ".keras"
+        raise ModelFileError(f"{path}: not a readable {kind} model file ({_short(exc)})") from exc
 
 
 def _short(exc: BaseException) -> str:

@@ -82,6 +82,7 @@ class TrainConfig:
     target_accuracy: float | None = None  # like the lesson's callback: stop once reached
     weights_every: int = 0  # emit a WeightsEvent every N batches (0: never)
     save_to: Path | None = None
+    dataset: str = "fashion_mnist"  # remembered in the saved model (core.datasets)
 
 
 def _batch_callback(model: keras.Model, epoch: int, steps: int, batch_size: int, n_images: int,
@@ -144,7 +145,7 @@ def _train(model: keras.Model, train_split: Split, val_split: Split | None, conf
         seconds = time.perf_counter() - started
         loss, accuracy = history.history["loss"][-1], history.history["accuracy"][-1]
         val_loss, val_accuracy = model.evaluate(*val, batch_size=256, verbose=0) if val else (np.nan, np.nan)
-        saved = save_model_atomic(model, config.save_to) if config.save_to else None
+        saved = save_model_atomic(model, config.save_to, {"dataset": config.dataset}) if config.save_to else None
         completed = epoch
         emit(EpochEvent(epoch, config.epochs, float(loss), float(accuracy), float(val_loss),
                         float(val_accuracy), seconds, saved))
