@@ -18,7 +18,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from tui_cnn import render
-from tui_cnn.core import explain
+from tui_cnn.core import explain, resemblance, wording
 from tui_cnn.core.activations import Activations
 from tui_cnn.core.model import LAYERS
 from tui_cnn.ui.widgets.arithmetic_panel import ArithmeticPanel
@@ -143,7 +143,7 @@ class FocusScreen(Screen[int]):
             r, c = cell.winner
             source_marks[cell.top + r, cell.left + c] = render.CURSOR
             name = f"{cell.source} #{self.channel}: winners"
-            panel.show_pool(cell, value)
+            panel.show_pool(cell, value, source.shape, self.mode)
         source_cmap = "gray" if name == "input image" else self.cmap
         maps = [(here, self.values, marks), (name, source, source_marks)]
         self.query_one("#focus-map", Static).update(self._fit(maps, (self.cmap, source_cmap)))
@@ -151,12 +151,12 @@ class FocusScreen(Screen[int]):
     def _info(self) -> Group:
         values = self.values
         lo, hi = render.value_range(values)
-        zeros = float(np.mean(values == 0))
+        zeros = wording.share(int(np.count_nonzero(values == 0)), values.size, "pixels")
         stats = Table.grid(padding=(0, 1))
         stats.add_column(style="dim")
         stats.add_column(justify="right")
         for name, value in (("min", f"{lo:.4f}"), ("max", f"{hi:.4f}"), ("mean", f"{values.mean():.4f}"),
-                            ("zeros", f"{zeros:.0%} of pixels (ReLU cut them to 0)")):
+                            ("zeros", f"{zeros}, cut to 0 by ReLU")):
             stats.add_row(name, value)
         parts = [render.color_bar(self.cmap, lo, hi, 24), Text(""), stats, Text("")]
         parts.extend(self._origin())
@@ -174,8 +174,11 @@ class FocusScreen(Screen[int]):
         kernel = weights.kernel(spec.name)[:, :, :, self.channel]  # (3, 3, inputs)
         bias = float(weights.bias(spec.name)[self.channel])
         if kernel.shape[2] == 1:
+            match = resemblance.closest(kernel[:, :, 0])
             return [Text("Learned 3x3 kernel (weights times the input's neighbours, summed):", "bold"),
-                    kernel_table(kernel[:, :, 0]), Text(f"bias {bias:+.4f}")]
+                    kernel_table(kernel[:, :, 0]), Text(f"bias {wording.number(bias, 4, signed=True)}"),
+                    Text(f"{match.text()} (the cosine similarity of the 3x3 weights with a hand-made "
+                         "filter, from -1 to 1)")]
         strength = np.abs(kernel).sum(axis=(0, 1))
         top = np.argsort(strength)[::-1][:STRONGEST_INPUTS]
         tables = Table.grid(padding=(0, 3))

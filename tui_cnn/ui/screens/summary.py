@@ -40,8 +40,8 @@ class SummaryScreen(Screen):
         if weights is None:
             title.update("No model is loaded, so there is nothing to summarise.")
             return
-        title.update("[b]Model summary[/b] · what Keras' model.summary() prints, with the lesson's reason for "
-                     f"every number\nmodel {self.app.model_label or 'fashion_cnn'} · "
+        title.update("[b]Model summary[/b] · what Keras' model.summary() prints for the model file, with the "
+                     f"lesson's reason for every number\nmodel {self.app.model_label or 'fashion_cnn'} · "
                      "all numbers computed from its weights")
         self.query_one("#summary-table", Static).update(summary_renderable(lesson.summary(weights)))
         self.query_one("#summary-body").focus()
@@ -58,12 +58,13 @@ def summary_renderable(summary: lesson.Summary) -> RenderableType:
                               "dim"))
     for row in summary.layers:
         table.add_row(_layer_cell(row.label, row.keras_shape, f"{row.params:,}", row.shape_note, row, ""))
-    size = lesson.human_bytes(summary.total_bytes)
     totals = Text()
-    totals.append(f"Total params: {summary.total_params:,} ({size})\n", "bold")
-    totals.append(f"Trainable params: {summary.total_params:,} ({size})\n")
-    totals.append(f"Non-trainable params: 0 ({lesson.human_bytes(0)})\n")
+    first, *rest = summary.keras_totals()
+    totals.append(first + "\n", "bold")
+    totals.append("".join(line + "\n" for line in rest))
     totals.append(summary.total_note, "cyan")
+    if summary.optimizer_note:
+        totals.append("\n" + summary.optimizer_note)
     return Group(Text('Model: "fashion_cnn"', "bold"), table, Padding(totals, (0, 1)))
 
 
