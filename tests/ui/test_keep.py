@@ -48,3 +48,32 @@ async def test_without_a_writable_data_folder_it_saves_here(tmp_path, monkeypatc
         app.deliver_screenshot()
         saved = await _wait_for_file(pilot, here, "*.svg")
         assert saved.name in _notices(app)
+
+
+async def test_e_saves_the_screen_and_the_layer_shown(make_app, tmp_path):
+    import numpy as np
+    from PIL import Image
+
+    from tui_cnn import figure
+
+    app = make_app(start_index=9)
+    async with app.run_test(size=(120, 40)) as pilot:
+        deadline = time.monotonic() + 20
+        while app.state.output is None:
+            assert time.monotonic() < deadline
+            await pilot.pause(0.05)
+        await pilot.press("2", "c")  # pool1, in viridis
+        await pilot.press("e")
+        folder = tmp_path / "home" / "figures"  # make_app's TUI_CNN_HOME
+        svg = await _wait_for_file(pilot, folder, "tui-cnn-pool1-*.svg")
+        png = await _wait_for_file(pilot, folder, "tui-cnn-pool1-*.png")
+        assert svg.stem == png.stem and "pool1" in svg.read_text()
+        assert str(png) in _notices(app) and str(svg) in _notices(app)
+        maps = app.state.output.values
+        geometry = figure.layout(maps.shape[:2], maps.shape[2], font_size=14)
+        pixels = np.asarray(Image.open(png).convert("RGB"))
+        for channel in (0, 17, 63):
+            left, top, right, bottom = geometry.box(channel)
+            z = geometry.zoom
+            tile = pixels[top + z // 2 : bottom : z, left + z // 2 : right : z]
+            np.testing.assert_array_equal(tile, figure.colour_pixels(maps[:, :, channel], "viridis", None, None))

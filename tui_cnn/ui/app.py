@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 from textual import events, on, work
-from textual.app import App, SystemCommand
+from textual.app import SystemCommand
 from textual.binding import Binding
 from textual.message import Message
 from textual.screen import Screen
@@ -26,6 +26,7 @@ from textual.signal import Signal
 from tui_cnn.core import activations, data, paths
 from tui_cnn.core.model import ModelFileError, Weights, read_weights
 from tui_cnn.core.samples import SOURCE as SAMPLES_SOURCE
+from tui_cnn.ui.keep import SavesToFiguresDir, file_stem, save_view
 from tui_cnn.ui.picture import Picture
 from tui_cnn.ui.screens.explorer import ExplorerScreen
 from tui_cnn.ui.state import Change, ExploreState
@@ -33,7 +34,7 @@ from tui_cnn.ui.state import Change, ExploreState
 MIN_SIZE = (80, 24)  # every screen is whole from here (snapshots at 80x24 check it); smaller gets a notice
 
 
-class TuiCnnApp(App):
+class TuiCnnApp(SavesToFiguresDir):
     """The tui-cnn explorer."""
 
     CSS_PATH = "app.tcss"
@@ -244,6 +245,18 @@ class TuiCnnApp(App):
             self.notify(str(exc), title="Cannot open image", severity="error", timeout=10)
             return
         self.show_picture(Picture(image, None, Path(path).name))
+
+    def action_save_view(self) -> None:
+        """Save the screen (SVG) and the current layer (a PNG grid of its maps, or .npy) to the figures folder."""
+        state = self.state
+        output = state.output
+        if output is None or state.picture is None:
+            self.notify("Nothing to save yet: the model and the image are still loading", severity="warning")
+            return
+        spec, values = state.spec, output.values
+        shape = "x".join(str(d) for d in values.shape)
+        title = f"{spec.name}: {spec.title}, output {shape} · {state.picture.title}"
+        save_view(self, values, file_stem(spec.name, state.picture.title), state.cmap, state.scale, title)
 
     def action_help(self) -> None:
         from tui_cnn.ui.screens.help import HelpScreen
