@@ -95,6 +95,8 @@ class ExplorerScreen(AppAccess, Screen):
         Binding("w", "switch_model", "Shipped/trained model", show=False),
         Binding("S", "summary", "Summary", tooltip="Model summary, every shape explained", show=False),
         Binding("C", "compare", "Compare", tooltip="The course's three images across four layers", show=False),
+        Binding("e", "app.save_view", "Save", show=False,
+                tooltip="Save the screen (SVG) and this layer's maps (PNG)"),
         # Not in the footer (no room); the help, the palette and the output layer list them.
         Binding("x", "confusion", "Confusion matrix", show=False,
                 tooltip="Confusion matrix: which classes the model mixes up"),
