@@ -264,3 +264,10 @@ def test_explain_prints_occlusion_and_saliency_maps(run_cli, official_dir):
     for start in titles:
         maps = lines[start + 1 : start + 29]  # 28 rows of ASCII: the map, two spaces, the marked image
         assert all(len(row.rstrip()) <= 58 for row in maps) and any("o" in row[30:] for row in maps)
+
+
+def test_explain_works_for_any_explorable_model(run_cli, official_dir, zoo):
+    _, path = zoo("batchnorm")  # batch normalization, relu6, leaky relu, a Softmax layer at the end
+    result = run_cli("explain", "--model", path, "--index", "2", "--mode", "ascii", "--data-dir", official_dir)
+    assert result.returncode == 0, result.stderr
+    assert "predicted" in result.stdout and "Saliency: the gradient" in result.stdout

@@ -27,15 +27,18 @@ def _noisy(n: int, seed: int) -> np.ndarray:
     return np.clip(images + rng.integers(0, 120, images.shape), 0, 255).astype(np.uint8)
 
 
-def test_batched_layers_equal_compute_image_by_image():
+def test_the_lessons_network_equals_compute_image_by_image():
     weights = random_weights(seed=21)
     images = _noisy(7, 21)
-    outputs = batch.layer_outputs(weights, batch.as_batch(images))
+    net = batch.lesson_network(weights)
+    assert [layer.name for layer in net.layers] == list(LAYER_NAMES)
+    outputs = net.forward(net.prepare(images))
     for n, image in enumerate(images):
         acts = activations.compute(weights, image)
-        for name, mine in zip(LAYER_NAMES[:-1], outputs[:-1]):
+        for name, mine in zip(LAYER_NAMES, outputs):
             np.testing.assert_allclose(mine[n], acts.layer(name).values, rtol=0, atol=1e-5, err_msg=name)
-        np.testing.assert_allclose(batch.softmax(outputs[-1])[n], acts.probabilities, rtol=0, atol=1e-6)
+    assert batch.as_network(weights) is batch.as_network(weights)  # built once per model
+    np.testing.assert_allclose(batch.probabilities(weights, images), outputs[-1], atol=1e-6)
 
 
 def test_probabilities_report_progress_and_stop_when_cancelled():
@@ -119,18 +122,19 @@ def test_top_images_match_a_brute_force_scan(layer):
 
 
 def test_receptive_fields():
+    net = batch.lesson_network(random_weights())
     conv1, pool1, conv2, pool2 = range(4)
-    assert top_images.receptive_field(conv1, 0, 0) == (0, 0, 2, 2)
-    assert top_images.receptive_field(pool1, 1, 2) == (2, 4, 5, 7)
-    assert top_images.receptive_field(conv2, 10, 10) == (20, 20, 27, 27)  # a conv2 pixel sees 8x8 pixels
-    assert top_images.receptive_field(pool2, 4, 4) == (16, 16, 25, 25)
+    assert top_images.receptive_field(net, conv1, 0, 0) == (0, 0, 2, 2)
+    assert top_images.receptive_field(net, pool1, 1, 2) == (2, 4, 5, 7)
+    assert top_images.receptive_field(net, conv2, 10, 10) == (20, 20, 27, 27)  # a conv2 pixel sees 8x8 pixels
+    assert top_images.receptive_field(net, pool2, 4, 4) == (16, 16, 25, 25)
 
 
 def test_the_receptive_field_is_exactly_what_the_pixel_depends_on():
     """Changing pixels outside a region leaves the pixel alone; changing one inside moves it."""
     weights = random_weights(seed=9)
     image = _noisy(1, 9)[0]
-    top, left, bottom, right = top_images.receptive_field(2, 4, 6)
+    top, left, bottom, right = top_images.receptive_field(batch.lesson_network(weights), 2, 4, 6)
     before = activations.compute(weights, image).layer("conv2").values[4, 6]
     outside = image.copy()
     outside[:top] = 255 - outside[:top]
@@ -143,7 +147,7 @@ def test_the_receptive_field_is_exactly_what_the_pixel_depends_on():
 
 
 def test_top_images_refuse_layers_without_maps():
-    with pytest.raises(ValueError, match="conv and pool"):
+    with pytest.raises(ValueError, match="convolution and pooling"):
         top_images.compute(random_weights(), _noisy(2, 1), LAYER_NAMES.index("dense"))
 
 
@@ -182,3 +186,36 @@ def test_occlusion_matches_a_slow_loop(patch, stride, target):
     np.testing.assert_allclose(found.pixels, want, rtol=0, atol=1e-5)
     assert np.abs(want).max() > 1e-3  # the map says something
     assert found.pixels.shape == (28, 28) and found.patch == patch and str(patch) in found.how
+
+
+# --- any model the explorer supports: a few of the zoo's (tests/zoo.py) --------------------------------
+
+
+@pytest.mark.parametrize("name", ["same_stride", "batchnorm", "colour_32x32x3"])
+def test_top_images_and_occlusion_for_zoo_models(zoo, name):
+    from tui_cnn.core.network import load_network
+
+    net = load_network(zoo(name)[1])
+    rng = np.random.default_rng(4)
+    shape = net.image_shape if net.image_shape[2] > 1 else net.image_shape[:2]
+    images = rng.integers(0, 256, (12, *shape)).astype(np.uint8)
+    layer = max(i for i in range(len(net.layers)) if top_images.has_maps(net, i))  # the deepest map layer
+    found = top_images.compute(net, images, layer, k=3)
+    maps = [net.activations(image).layers[layer].values for image in images]
+    for channel in range(net.layers[layer].output_shape[-1]):
+        best = [float(m[:, :, channel].max()) for m in maps]
+        assert found.indices[channel].tolist() == sorted(range(12), key=lambda n: (-best[n], n))[:3]
+    top, left, bottom, right = found.region(0, 0)
+    assert 0 <= top <= bottom < net.image_shape[0] and 0 <= left <= right < net.image_shape[1]
+
+    image = images[0]
+    occluded = occlusion.compute(net, image, 1, patch=8, stride=6)
+    x = image.astype(np.float64) / 255.0
+    probs = lambda v: batch.as_probabilities(net, net.forward(net.prepare(v[None]))[-1])[0]  # noqa: E731
+    base = probs(x)[1]
+    tops = occlusion.positions(x.shape[0], 8, 6)
+    for i, t in enumerate(tops):
+        for j, l in enumerate(occlusion.positions(x.shape[1], 8, 6)):
+            hidden = x.copy()
+            hidden[t : t + 8, l : l + 8] = 0.0
+            assert occluded.drops[i, j] == pytest.approx(base - probs(hidden)[1], abs=1e-5)

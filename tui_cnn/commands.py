@@ -222,10 +222,16 @@ def show(args: argparse.Namespace) -> int:
     # Checked before anything is printed, so that a bad range ends in the error line alone.
     spatial = len(layer.output_shape) == 3
     channels = parse_channels(args.channels, layer.output_shape[2]) if spatial else None
+    if args.output:
+        from tui_cnn.figure import check_output
+
+        check_output(args.output, spatial)
     names = _class_names(network, dataset)
     image, origin = _chosen_image(args, network, dataset)
     acts = network.activations(image)
     output = acts.layers[network.layers.index(layer)]
+    if args.output:
+        return _save_figure(args, layer, output.values, channels, origin)
     console, mode = _console_and_mode(args)
     prediction = acts.predicted
     # escape: a file name such as "shoe[/b].png" is not Rich markup (it raised MarkupError).
@@ -242,6 +248,35 @@ def show(args: argparse.Namespace) -> int:
         console.print(title)
         console.print(render.vector_strip(output.values.reshape(-1), min(64, console.width), mode, args.cmap))
     return 0
+
+
+def _save_figure(args: argparse.Namespace, layer, values: np.ndarray, channels: list[int] | None, origin: str) -> int:
+    from tui_cnn.figure import save_layer
+
+    shape = "x".join(str(d) for d in values.shape)
+    title = f"{layer.name}: {layer.title}, output {shape} · {origin}"
+    save_layer(args.output, values, channels, args.cmap, args.scale, title)
+    what = f"channels {channels[0]}-{channels[-1]}" if channels else "values"
+    print(f"wrote {layer.name}'s {what} to {args.output}")
+    return 0
+
+
+def serve(args: argparse.Namespace) -> int:
+    """The explorer in a web browser: textual-serve runs the app for each browser tab."""
+    from tui_cnn.serve import serve as run_server
+
+    return run_server(args.host, args.port, args.data_dir, args.model, args.dataset)
+
+
+def watch(args: argparse.Namespace) -> int:
+    """The live training panel on a log file that another process writes."""
+    from tui_cnn.core.errors import UsageError
+
+    if args.path.is_dir():
+        raise UsageError(f"{args.path} is a folder: name the log file in it")
+    from tui_cnn.ui.watch_app import run
+
+    return run(args.path, stale_seconds=args.stale)
 
 
 def _chosen_image(args: argparse.Namespace, network: Network | None = None,
@@ -272,27 +307,33 @@ def _console_and_mode(args: argparse.Namespace) -> tuple[Console, str]:
 
 
 def explain(args: argparse.Namespace) -> int:
-    """Print where the model looked for an image: its occlusion and saliency maps."""
+    """Print where the model looked for an image: its occlusion and saliency maps (any explorable model)."""
     from tui_cnn import render, render_why
-    from tui_cnn.core import occlusion, saliency
+    from tui_cnn.core import batch, occlusion, saliency
+    from tui_cnn.core.network import load_network
 
     if args.cmap not in render.CMAP_NAMES:
         raise UsageError(f"unknown colour map {args.cmap!r}; choose one of {', '.join(render.CMAP_NAMES)}")
     target = parse_class(args.target) if args.target is not None else None
-    weights = read_weights(_model_path(args))
+    net = load_network(_model_path(args))
     image, origin = _chosen_image(args)
-    acts = activations.compute(weights, image)
+    probs = batch.as_probabilities(net, net.forward(net.prepare(image[None]))[-1])[0]
+    names = data.CLASS_NAMES if len(probs) == len(data.CLASS_NAMES) else [f"class {n}" for n in range(len(probs))]
+    predicted = int(probs.argmax())
+    target = predicted if target is None else target
+    if target >= len(probs):
+        raise ValueError(f"class {target} does not exist; the model has {len(probs)} classes")
     console, mode = _console_and_mode(args)
-    target = acts.predicted if target is None else target
-    console.print(f"{_shown(origin)}: predicted {data.CLASS_NAMES[acts.predicted]} "
-                  f"({acts.probabilities[acts.predicted]:.1%}); explaining {data.CLASS_NAMES[target]} "
-                  f"({acts.probabilities[target]:.1%})")
-    occluded = occlusion.compute(weights, image, target)
-    salient = saliency.compute(weights, image, target)
-    for heat, how, title in ((occluded.pixels, occluded.how, "occlusion"), (salient.magnitude, salient.how, "saliency")):
+    console.print(f"{_shown(origin)}: predicted {names[predicted]} ({probs[predicted]:.1%}); "
+                  f"explaining {names[target]} ({probs[target]:.1%})")
+    occluded = occlusion.compute(net, image, target)
+    salient = saliency.compute(net, image, target)
+    # Only drops are drawn: where hiding a part raised the probability counts as not looked at.
+    heats = ((np.maximum(occluded.pixels, 0.0), occluded.how, "occlusion"), (salient.magnitude, salient.how, "saliency"))
+    for heat, how, title in heats:
         console.print()
         console.print(how)
-        console.print(render_why.where_maps(acts.image, heat, title, mode, args.cmap))
+        console.print(render_why.where_maps(image.astype(np.float32) / 255.0, heat, title, mode, args.cmap))
     return 0
 
 

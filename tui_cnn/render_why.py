@@ -24,7 +24,7 @@ def short_names(names: Sequence[str]) -> list[str]:
     return [name.replace("/top", "")[:SHORT] for name in names]
 
 
-FULL_WIDTH = 100  # below this many columns the table heads its columns with class numbers
+FULL_WIDTH = 104  # the table with names is 103 columns wide; narrower, columns are headed by class number
 
 
 def confusion_table(conf: Confusion, names: Sequence[str], cursor: tuple[int, int] | None = None,

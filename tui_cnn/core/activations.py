@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tui_cnn.core import arithmetic, batch
+from tui_cnn.core import arithmetic
 from tui_cnn.core.model import LAYERS, LayerSpec, Weights
 
 
@@ -83,9 +83,11 @@ def _as_unit_float(image: np.ndarray) -> np.ndarray:
     return image.astype(np.float32)
 
 
-def predict_batch(weights: Weights, images: np.ndarray, chunk: int = batch.CHUNK) -> np.ndarray:
+def predict_batch(weights: Weights, images: np.ndarray, chunk: int = 128) -> np.ndarray:
     """Class probabilities (N, 10) for many (N, 28, 28) images: ``batch.probabilities`` in chunks.
 
     Used to find misclassified images: the same arithmetic as ``compute``, batched over images.
     """
+    from tui_cnn.core import batch  # it builds on the layers, which build on this module
+
     return batch.probabilities(weights, images, chunk=chunk)

@@ -1,9 +1,9 @@
-"""The model's layers for many images at once, in numpy, with BLAS threads capped.
+"""Running a network on many images at once: chunks with progress and cancelling, BLAS threads capped.
 
-``activations.compute`` runs one image for the explorer; the diagnostics (confusion matrix, top
-images, occlusion) run thousands, so here every layer takes a batch (N, H, W, C) and a whole
-chunk of images goes through one matrix product per layer. The arithmetic is the same as
-``arithmetic``'s (channels last, valid convolutions, 2x2 max pooling, float32).
+The diagnostics (confusion matrix, top images, occlusion) push thousands of images through the
+numpy layers; here that happens a chunk at a time, so memory stays bounded, a progress callback
+hears after each chunk, and a cancel event stops the work between chunks. Any model the explorer
+supports works: a ``network.Network``, or the lesson's ``Weights`` (see ``as_network``).
 """
 
 from __future__ import annotations
@@ -15,14 +15,52 @@ from contextlib import contextmanager
 
 import numpy as np
 
-from tui_cnn.core.model import LAYERS, Weights
+from tui_cnn.core import layers as L
+from tui_cnn.core.arithmetic import Activation
+from tui_cnn.core.model import Weights
+from tui_cnn.core.network import Network
 
-CHUNK = 128  # images per step: conv1's output for them is 22 MB, small enough to stay quick
+CHUNK = 128  # images per step: the lesson's conv1 output for them is 22 MB
 Progress = Callable[[int, int], None]  # (done, total)
 
 
 class Cancelled(Exception):
     """A long computation stopped because its cancel event was set."""
+
+
+def as_network(model: Network | Weights) -> Network:
+    """The model as a chain of numpy layers (the lesson's weights become the lesson's network)."""
+    if isinstance(model, Network):
+        return model
+    cached = _LESSON_NETWORKS.get(id(model))
+    if cached is None or cached[0] is not model:
+        cached = (model, lesson_network(model))
+        _LESSON_NETWORKS.clear()  # one at a time: the app explores one model
+        _LESSON_NETWORKS[id(model)] = cached
+    return cached[1]
+
+
+_LESSON_NETWORKS: dict[int, tuple[Weights, Network]] = {}
+
+
+def lesson_network(weights: Weights, name: str = "fashion_cnn") -> Network:
+    """The lesson's model as a ``Network`` of numpy layers, from weights read by ``model.read_weights``."""
+    relu, softmax = Activation("relu"), Activation("softmax")
+    chain: list[L.Layer] = []
+
+    def add(layer_type, layer_name, **settings) -> None:
+        shape = chain[-1].output_shape if chain else (28, 28, 1)
+        source = chain[-1].name if chain else "input"
+        chain.append(layer_type(layer_name, shape, source=source, **settings))
+
+    add(L.Conv2D, "conv1", kernel=weights.conv1_kernel, bias=weights.conv1_bias, activation=relu)
+    add(L.Pooling2D, "pool1")
+    add(L.Conv2D, "conv2", kernel=weights.conv2_kernel, bias=weights.conv2_bias, activation=relu)
+    add(L.Pooling2D, "pool2")
+    add(L.Flatten, "flatten")
+    add(L.Dense, "dense", kernel=weights.dense_kernel, bias=weights.dense_bias, activation=relu)
+    add(L.Dense, "output", kernel=weights.output_kernel, bias=weights.output_bias, activation=softmax)
+    return Network(name, (28, 28, 1), tuple(chain), name)
 
 
 @contextmanager
@@ -38,76 +76,6 @@ def blas_threads(limit: int | None = None) -> Iterator[None]:
         yield
 
 
-def as_batch(images: np.ndarray) -> np.ndarray:
-    """(N, 28, 28) uint8 or floats in [0, 1] to float32 (N, 28, 28, 1), as the model takes them."""
-    images = np.asarray(images)
-    x = images.astype(np.float32) / 255.0 if images.dtype == np.uint8 else images.astype(np.float32)
-    return x[..., None] if x.ndim == 3 else x
-
-
-def conv2d(x: np.ndarray, kernel: np.ndarray, bias: np.ndarray, relu: bool = True) -> np.ndarray:
-    """Valid convolution of a batch (N, H, W, Cin) with ``kernel`` (k, k, Cin, Cout)."""
-    n, h, w, _ = x.shape
-    kh, kw, cin, cout = kernel.shape
-    oh, ow = h - kh + 1, w - kw + 1
-    if cin == 1:
-        # Few inputs per pixel: copy every k x k patch (im2col) and do one matrix product.
-        patches = np.empty((n, oh, ow, kh, kw, cin), np.float32)
-        for i in range(kh):
-            for j in range(kw):
-                patches[:, :, :, i, j, :] = x[:, i : i + oh, j : j + ow, :]
-        out = (patches.reshape(-1, kh * kw * cin) @ kernel.reshape(-1, cout)).reshape(n, oh, ow, cout)
-    else:
-        # Many inputs: sum one (Cin, Cout) product per kernel offset rather than copying every
-        # patch, several times faster for a 64-channel input.
-        out = np.zeros((n, oh, ow, cout), np.float32)
-        for i in range(kh):
-            for j in range(kw):
-                out += x[:, i : i + oh, j : j + ow, :] @ kernel[i, j]
-    out += bias
-    return np.maximum(out, 0.0, out=out) if relu else out
-
-
-def max_pool2d(x: np.ndarray, size: int = 2) -> np.ndarray:
-    """Non-overlapping max pooling of a batch (N, H, W, C); odd edges are dropped (11 -> 5)."""
-    _, h, w, _ = x.shape
-    x = x[:, : h // size * size, : w // size * size]
-    out = x[:, ::size, ::size].copy()
-    for i in range(size):
-        for j in range(size):
-            if i or j:
-                np.maximum(out, x[:, i::size, j::size], out=out)
-    return out
-
-
-def layer_outputs(weights: Weights, x: np.ndarray, upto: int = len(LAYERS) - 1) -> list[np.ndarray]:
-    """Each layer's output for the batch ``x`` (N, 28, 28, 1), up to layer index ``upto``.
-
-    The last layer gives logits, not probabilities: the softmax is ``softmax`` below, so that
-    callers that need the class score (saliency) have it.
-    """
-    steps = (
-        lambda v: conv2d(v, weights.conv1_kernel, weights.conv1_bias),
-        max_pool2d,
-        lambda v: conv2d(v, weights.conv2_kernel, weights.conv2_bias),
-        max_pool2d,
-        lambda v: v.reshape(len(v), -1),  # channels-last, row by row, as Keras' Flatten
-        lambda v: np.maximum(v @ weights.dense_kernel + weights.dense_bias, 0.0),
-        lambda v: v @ weights.output_kernel + weights.output_bias,
-    )
-    outputs = []
-    for step in steps[: upto + 1]:
-        x = step(x)
-        outputs.append(x)
-    return outputs
-
-
-def softmax(logits: np.ndarray) -> np.ndarray:
-    """Row-wise softmax of (N, classes) logits."""
-    e = np.exp(logits - logits.max(axis=1, keepdims=True))
-    return e / e.sum(axis=1, keepdims=True)
-
-
 def chunks(total: int, chunk: int = CHUNK, progress: Progress | None = None,
            cancel: threading.Event | None = None) -> Iterator[slice]:
     """Slices covering ``range(total)``; reports progress after each and stops when cancelled."""
@@ -119,11 +87,31 @@ def chunks(total: int, chunk: int = CHUNK, progress: Progress | None = None,
             progress(min(start + chunk, total), total)
 
 
-def probabilities(weights: Weights, images: np.ndarray, progress: Progress | None = None,
+def probabilities(model: Network | Weights, images: np.ndarray, progress: Progress | None = None,
                   cancel: threading.Event | None = None, chunk: int = CHUNK) -> np.ndarray:
-    """Class probabilities (N, classes) for many images, chunk by chunk."""
-    out = np.empty((len(images), weights.output_bias.shape[0]), np.float32)
+    """The model's class probabilities (N, classes) for many images, chunk by chunk."""
+    net = as_network(model)
+    out = np.empty((len(images), net.num_classes), np.float32)
     with blas_threads():
         for part in chunks(len(images), chunk, progress, cancel):
-            out[part] = softmax(layer_outputs(weights, as_batch(images[part]))[-1])
+            out[part] = as_probabilities(net, net.forward(net.prepare(images[part]))[-1])
     return out
+
+
+def as_probabilities(net: Network, outputs: np.ndarray) -> np.ndarray:
+    """The last layer's outputs as probabilities: as they are after a softmax or sigmoid, else softmaxed.
+
+    A model that ends in plain logits (trained with ``from_logits=True``) still gets probabilities
+    that add up to 1, so that "the probability drops" means the same for every model.
+    """
+    outputs = outputs.reshape(len(outputs), -1)
+    if activation_name(net.layers[-1]) in ("softmax", "sigmoid"):
+        return outputs
+    e = np.exp(outputs - outputs.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def activation_name(layer: L.Layer) -> str:
+    """The activation a layer applies last (``linear`` for a layer without one)."""
+    activation = getattr(layer, "activation", None)
+    return activation.name if activation is not None else "linear"

@@ -15,6 +15,7 @@ import numpy as np
 
 from tui_cnn.core import batch
 from tui_cnn.core.model import Weights
+from tui_cnn.core.network import Network
 
 
 @dataclass(frozen=True)
@@ -80,8 +81,8 @@ def from_predictions(labels: np.ndarray, predicted: np.ndarray, classes: int) ->
     return Confusion(matrix, labels, predicted)
 
 
-def compute(weights: Weights, images: np.ndarray, labels: np.ndarray, progress: batch.Progress | None = None,
+def compute(model: Network | Weights, images: np.ndarray, labels: np.ndarray, progress: batch.Progress | None = None,
             cancel: threading.Event | None = None) -> Confusion:
     """Run every image through the numpy model and count its answers against the labels."""
-    probs = batch.probabilities(weights, images, progress, cancel)
+    probs = batch.probabilities(model, images, progress, cancel)
     return from_predictions(labels, probs.argmax(axis=1), probs.shape[1])

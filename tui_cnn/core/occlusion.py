@@ -14,6 +14,7 @@ import numpy as np
 
 from tui_cnn.core import batch
 from tui_cnn.core.model import Weights
+from tui_cnn.core.network import Network
 
 PATCH = 6
 STRIDE = 2
@@ -25,8 +26,8 @@ class OcclusionMap:
 
     target: int
     base: float  # the class's probability on the whole image
-    drops: np.ndarray  # (positions, positions) drop for each patch position
-    pixels: np.ndarray  # (28, 28) mean drop of the patches covering each pixel
+    drops: np.ndarray  # (rows, cols) drop for each patch position
+    pixels: np.ndarray  # (H, W) mean drop of the patches covering each pixel
     patch: int
     stride: int
 
@@ -38,6 +39,7 @@ class OcclusionMap:
 
 def positions(size: int, patch: int, stride: int) -> list[int]:
     """Top (or left) edges of the patches; the last one touches the far edge so every pixel is covered."""
+    patch = min(patch, size)
     starts = list(range(0, size - patch + 1, stride))
     if starts[-1] != size - patch:
         starts.append(size - patch)
@@ -45,31 +47,34 @@ def positions(size: int, patch: int, stride: int) -> list[int]:
 
 
 def occluded_copies(image: np.ndarray, patch: int, stride: int, fill: float = 0.0) -> np.ndarray:
-    """(positions**2, H, W) copies of the (H, W) float image, each with one patch filled."""
-    starts = positions(image.shape[0], patch, stride)
-    copies = np.repeat(image[None], len(starts) ** 2, axis=0)
-    for i, top in enumerate(starts):
-        for j, left in enumerate(starts):
-            copies[i * len(starts) + j, top : top + patch, left : left + patch] = fill
+    """Copies of the (H, W) or (H, W, C) float image, each with one patch filled, row by row."""
+    tops, lefts = positions(image.shape[0], patch, stride), positions(image.shape[1], patch, stride)
+    copies = np.repeat(image[None], len(tops) * len(lefts), axis=0)
+    for i, top in enumerate(tops):
+        for j, left in enumerate(lefts):
+            copies[i * len(lefts) + j, top : top + patch, left : left + patch] = fill
     return copies
 
 
-def compute(weights: Weights, image: np.ndarray, target: int | None = None, patch: int = PATCH,
+def compute(model: Network | Weights, image: np.ndarray, target: int | None = None, patch: int = PATCH,
             stride: int = STRIDE) -> OcclusionMap:
-    """Occlusion map of ``image`` (28, 28) for class ``target`` (default: the predicted class)."""
-    x = batch.as_batch(image[None])[0, :, :, 0]
+    """Occlusion map of ``image`` ((H, W) or (H, W, C)) for class ``target`` (default: the predicted class)."""
+    net = batch.as_network(model)
+    image = np.asarray(image)
+    x = image.astype(np.float32) / 255.0 if image.dtype == np.uint8 else image.astype(np.float32)
     copies = occluded_copies(x, patch, stride)
     with batch.blas_threads(1):
-        probs = batch.softmax(batch.layer_outputs(weights, batch.as_batch(np.concatenate([x[None], copies])))[-1])
+        outputs = net.forward(net.prepare(np.concatenate([x[None], copies])))[-1]
+    probs = batch.as_probabilities(net, outputs)
     if target is None:
         target = int(probs[0].argmax())
     base = float(probs[0, target])
-    starts = positions(x.shape[0], patch, stride)
-    drops = (base - probs[1:, target]).reshape(len(starts), len(starts))
-    total = np.zeros(x.shape, np.float64)
-    count = np.zeros(x.shape, np.int64)
-    for i, top in enumerate(starts):
-        for j, left in enumerate(starts):
+    tops, lefts = positions(x.shape[0], patch, stride), positions(x.shape[1], patch, stride)
+    drops = (base - probs[1:, target]).reshape(len(tops), len(lefts))
+    total = np.zeros(x.shape[:2], np.float64)
+    count = np.zeros(x.shape[:2], np.int64)
+    for i, top in enumerate(tops):
+        for j, left in enumerate(lefts):
             total[top : top + patch, left : left + patch] += drops[i, j]
             count[top : top + patch, left : left + patch] += 1
     return OcclusionMap(target, base, drops, (total / count).astype(np.float32), patch, stride)

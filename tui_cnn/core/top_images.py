@@ -1,9 +1,10 @@
-"""What excites a channel: the test images whose feature map reaches the highest value (DeepVis).
+"""What excites a channel: the images whose feature map reaches the highest value (DeepVis).
 
-For every image, each channel of a convolution or pooling layer is reduced to its maximum and
-where it occurs; the nine images with the largest maximum are the channel's "top images", and
-the input pixels that the strongest pixel could see (its receptive field) mark the region that
-fired it. One pass over the test set gives this for every channel of a layer at once.
+For every image, each channel of a convolution or pooling layer (or a layer after one that keeps
+its maps, such as batch normalization or an activation) is reduced to its maximum and where it
+occurs; the nine images with the largest maximum are the channel's "top images", and the input
+pixels that the strongest pixel could see (its receptive field) mark the region that fired it.
+One pass over the images gives this for every channel of a layer at once.
 """
 
 from __future__ import annotations
@@ -13,37 +14,50 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tui_cnn.core import batch
-from tui_cnn.core.model import LAYERS, Weights
+from tui_cnn.core import arithmetic, batch
+from tui_cnn.core.model import Weights
+from tui_cnn.core.network import Network
 
 TOP = 9
-# How each spatial layer looks at its input: (window, stride). Valid padding throughout.
-_WINDOWS = {"conv": (3, 1), "pool": (2, 2)}
+KEEPS_MAPS = ("norm", "activation", "identity", "rescaling")  # layers that map each pixel to itself
 
 
 @dataclass(frozen=True)
 class TopImages:
     """The ``k`` most exciting images of every channel of one layer, strongest first."""
 
-    layer: int  # index into LAYERS
+    layer: int  # index into the network's layers
     indices: np.ndarray  # (channels, k) image numbers
     values: np.ndarray  # (channels, k) the channel's maximum on that image
     rows: np.ndarray  # (channels, k) where in the map the maximum is
     cols: np.ndarray
+    regions: np.ndarray  # (channels, k, 4) input pixels (top, left, bottom, right; inclusive) it sees
 
     def region(self, channel: int, rank: int) -> tuple[int, int, int, int]:
         """Input pixels (top, left, bottom, right; inclusive) seen by the strongest pixel."""
-        r, c = int(self.rows[channel, rank]), int(self.cols[channel, rank])
-        return receptive_field(self.layer, r, c)
+        return tuple(int(v) for v in self.regions[channel, rank])
 
 
-def receptive_field(layer: int, row: int, col: int) -> tuple[int, int, int, int]:
+def has_maps(net: Network, layer: int) -> bool:
+    """Whether layer ``layer`` outputs feature maps that can be traced back to input pixels."""
+    return all(lay.kind in ("conv", "pool", *KEEPS_MAPS) for lay in net.layers[: layer + 1]) and \
+        len(net.layers[layer].output_shape) == 3
+
+
+def receptive_field(net: Network, layer: int, row: int, col: int) -> tuple[int, int, int, int]:
     """The input pixels that pixel (row, col) of layer ``layer``'s output depends on (inclusive)."""
     top, left, bottom, right = row, col, row, col
-    for spec in reversed(LAYERS[: layer + 1]):
-        window, stride = _WINDOWS[spec.kind]
-        top, left = top * stride, left * stride
-        bottom, right = bottom * stride + window - 1, right * stride + window - 1
+    for lay in reversed(net.layers[: layer + 1]):
+        if lay.kind in KEEPS_MAPS:
+            continue
+        window = lay.kernel_size if lay.kind == "conv" else lay.pool_size
+        h, w = lay.input_shape[:2]
+        pad_top, pad_left = ((arithmetic.same_padding(n, k, s)[0] if lay.padding == "same" else 0)
+                             for n, k, s in zip((h, w), window, lay.strides))
+        top = max(top * lay.strides[0] - pad_top, 0)
+        left = max(left * lay.strides[1] - pad_left, 0)
+        bottom = min(bottom * lay.strides[0] - pad_top + window[0] - 1, h - 1)
+        right = min(right * lay.strides[1] - pad_left + window[1] - 1, w - 1)
     return top, left, bottom, right
 
 
@@ -55,20 +69,24 @@ def strongest(maps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.take_along_axis(flat, where[:, None, :], axis=1)[:, 0, :], where
 
 
-def compute(weights: Weights, images: np.ndarray, layer: int, k: int = TOP,
+def compute(model: Network | Weights, images: np.ndarray, layer: int, k: int = TOP,
             progress: batch.Progress | None = None, cancel: threading.Event | None = None) -> TopImages:
     """Scan every image once and keep, for each channel of ``layer``, the ``k`` highest maxima."""
-    if LAYERS[layer].kind not in _WINDOWS:
-        raise ValueError(f"{LAYERS[layer].name} has no feature maps; top images are for conv and pool layers")
-    h, w, channels = LAYERS[layer].output_shape
+    net = batch.as_network(model)
+    if not has_maps(net, layer):
+        raise ValueError(f"{net.layers[layer].name} has no feature maps to trace back to the image; "
+                         "top images are for convolution and pooling layers")
+    h, w, channels = net.layers[layer].output_shape
     maxima = np.empty((len(images), channels), np.float32)
     where = np.empty((len(images), channels), np.int64)
     with batch.blas_threads():
         for part in batch.chunks(len(images), progress=progress, cancel=cancel):
-            maps = batch.layer_outputs(weights, batch.as_batch(images[part]), upto=layer)[-1]
+            maps = net.forward(net.prepare(images[part]), upto=layer)[-1]
             maxima[part], where[part] = strongest(maps)
     # Stable sort of the negated maxima: on equal values the lower image number comes first.
     order = np.argsort(-maxima, axis=0, kind="stable")[:k].T  # (channels, k)
     chosen = np.arange(channels)[:, None]
     position = where[order, chosen]
-    return TopImages(layer, order, maxima[order, chosen], position // w, position % w)
+    rows, cols = position // w, position % w
+    regions = np.array([[receptive_field(net, layer, r, c) for r, c in zip(rr, cc)] for rr, cc in zip(rows, cols)])
+    return TopImages(layer, order, maxima[order, chosen], rows, cols, regions.reshape(channels, -1, 4))

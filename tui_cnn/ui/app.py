@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 from textual import events, on, work
-from textual.app import App, SystemCommand
+from textual.app import SystemCommand
 from textual.binding import Binding
 from textual.message import Message
 from textual.notifications import SeverityLevel
@@ -31,6 +31,8 @@ from tui_cnn.core.model import ModelFileError, Weights, read_weights
 from tui_cnn.core.printable import printable
 from tui_cnn.core.runs import Run
 from tui_cnn.core.samples import SOURCE as SAMPLES_SOURCE
+from tui_cnn.ui.diagnostics import DiagnosticsCache
+from tui_cnn.ui.keep import SavesToFiguresDir, file_stem, save_view
 from tui_cnn.ui.picture import Picture
 from tui_cnn.ui.screens.explorer import ExplorerScreen
 from tui_cnn.ui.state import Change, ExploreState
@@ -39,7 +41,7 @@ MIN_SIZE = (80, 24)  # every screen is whole from here (snapshots at 80x24 check
 QUIT_NOTICE_SECONDS = 0.4  # long enough to read "stopping", short enough to feel immediate
 
 
-class TuiCnnApp(App):
+class TuiCnnApp(SavesToFiguresDir):
     """The tui-cnn explorer."""
 
     CSS_PATH = "app.tcss"
@@ -95,6 +97,7 @@ class TuiCnnApp(App):
         self.state = ExploreState(index=start_index)
         self.state_changed: Signal[Change] = Signal(self, "state_changed")
         self._predicting_for: tuple[int, int] | None = None
+        self.diagnostics = DiagnosticsCache()  # confusion matrices and top images, per model and image set
         self.unsaved_model = None  # a trained Keras model that could not be saved (a full disk)
 
     def update_state(self, **changes: object) -> frozenset[str]:
@@ -247,9 +250,23 @@ class TuiCnnApp(App):
         if self.state.images is not None and self.state.weights is not None:
             self.push_screen(PickerScreen(), self._picked)
 
+    def open_picker_on(self, indices: np.ndarray, what: str) -> None:
+        """The picker listing only ``indices``; the image chosen is shown in the explorer."""
+        from tui_cnn.ui.screens.picker import PickerScreen
+
+        self.push_screen(PickerScreen(only=indices, what=what), self._picked_to_explorer)
+
     def _picked(self, index: int | None) -> None:
         if index is not None:
             self.show_index(index)
+
+    def _picked_to_explorer(self, index: int | None) -> None:
+        """Back to the explorer, whatever screens led to the picker, showing the chosen image."""
+        if index is None:
+            return
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+        self.show_index(index)
 
     def action_open_file(self) -> None:
         from tui_cnn.ui.screens.prompt_modal import PromptModal
@@ -382,6 +399,18 @@ class TuiCnnApp(App):
             self.pop_screen()
         self.use_model(weights, f"run {run.id}")
         self.notify(f"Exploring run {run.id} ({run.design.describe()}) at {when}", title="Runs", timeout=8)
+
+    def action_save_view(self) -> None:
+        """Save the screen (SVG) and the current layer (a PNG grid of its maps, or .npy) to the figures folder."""
+        state = self.state
+        output = state.output
+        if output is None or state.picture is None:
+            self.notify("Nothing to save yet: the model and the image are still loading", severity="warning")
+            return
+        spec, values = state.spec, output.values
+        shape = "x".join(str(d) for d in values.shape)
+        title = f"{spec.name}: {spec.title}, output {shape} · {state.picture.title}"
+        save_view(self, values, file_stem(spec.name, state.picture.title), state.cmap, state.scale, title)
 
     def action_help(self) -> None:
         from tui_cnn.ui.screens.help import HelpScreen

@@ -97,6 +97,13 @@ class ExplorerScreen(AppAccess, Screen):
         Binding("w", "switch_model", "Shipped/trained model", show=False),
         Binding("S", "summary", "Summary", tooltip="Model summary, every shape explained", show=False),
         Binding("C", "compare", "Compare", tooltip="The course's three images across four layers", show=False),
+        Binding("e", "app.save_view", "Save", show=False,
+                tooltip="Save the screen (SVG) and this layer's maps (PNG)"),
+        # Not in the footer (no room); the help, the palette and the output layer list them.
+        Binding("x", "confusion", "Confusion matrix", show=False,
+                tooltip="Confusion matrix: which classes the model mixes up"),
+        Binding("y", "why", "Where the model looked", show=False,
+                tooltip="Where the model looked: occlusion and saliency maps of this image"),
     ]
 
     def __init__(self) -> None:
@@ -254,6 +261,18 @@ class ExplorerScreen(AppAccess, Screen):
 
         if self.state.weights is not None and self.state.images:
             self.app.push_screen(CompareScreen(self.state.mode, self.state.cmap))
+
+    def action_confusion(self) -> None:
+        from tui_cnn.ui.screens.confusion import ConfusionScreen
+
+        if self.state.weights is not None and self.state.images:
+            self.app.push_screen(ConfusionScreen())
+
+    def action_why(self) -> None:
+        from tui_cnn.ui.screens.why import WhyScreen
+
+        if self.state.ready:
+            self.app.push_screen(WhyScreen())
 
     def action_switch_model(self) -> None:
         from tui_cnn.ui.screens.training import switch_model

@@ -26,6 +26,7 @@ from tui_cnn.core.activations import Activations
 from tui_cnn.ui.state import AppAccess, Change
 from tui_cnn.ui.widgets.arithmetic_panel import ArithmeticPanel
 from tui_cnn.ui.widgets.quiet_footer import QuietFooter
+from tui_cnn.ui.widgets.top_images_panel import TopImagesPanel
 
 STRONGEST_INPUTS = 4  # of conv2's 64 input kernels, how many to show (the largest by |weights|)
 
@@ -41,6 +42,9 @@ class FocusScreen(AppAccess, Screen):
         Binding("full_stop", "channel(1)", "Next channel", key_display=".", show=False),
         Binding("comma", "channel(-1)", "Prev channel", key_display=",", show=False),
         Binding("i", "toggle_inspect", "Inspect pixels"),
+        Binding("t", "toggle_top", "Top 9", tooltip="The nine test images that excite this channel most"),
+        *[Binding(str(n), f"open_top({n - 1})", "Open top image 1-9 in the explorer", show=False, key_display="1-9")
+          for n in range(1, 10)],
         Binding("m", "toggle_mode", "Heatmap/ASCII"),
         Binding("c", "cycle_cmap", "Colours", show=False),
         Binding("escape", "back", "Back"),
@@ -49,6 +53,7 @@ class FocusScreen(AppAccess, Screen):
     def __init__(self) -> None:
         super().__init__()
         self.inspecting = False
+        self.showing_top = False
         self.cursor = (0, 0)
 
     def compose(self) -> ComposeResult:
@@ -59,6 +64,7 @@ class FocusScreen(AppAccess, Screen):
             with VerticalScroll(id="focus-info"):
                 yield Static(id="focus-stats")
                 yield ArithmeticPanel(id="arithmetic")
+                yield TopImagesPanel(id="top-images")
         yield QuietFooter(compact=True)
 
     def on_mount(self) -> None:
@@ -112,8 +118,13 @@ class FocusScreen(AppAccess, Screen):
             f"{h}x{w} · {'heatmap' if self.mode == 'heatmap' else 'ASCII'}")
         inspectable = spec.kind in ("conv", "pool")
         self.inspecting = self.inspecting and inspectable
-        self.query_one("#focus-stats", Static).display = not self.inspecting
+        self.showing_top = self.showing_top and inspectable and not self.inspecting
+        self.query_one("#focus-stats", Static).display = not (self.inspecting or self.showing_top)
         self.query_one(ArithmeticPanel).display = self.inspecting
+        top = self.query_one(TopImagesPanel)
+        top.display = self.showing_top
+        if self.showing_top:
+            top.show_channel(self.state.weights, self.state.images, self.layer_index, self.channel)
         if self.inspecting:
             self._inspect()
         else:
@@ -239,17 +250,34 @@ class FocusScreen(AppAccess, Screen):
             self.notify("Pixel arithmetic is shown for convolution and pooling layers")
             return
         self.inspecting = not self.inspecting
+        self.showing_top = False
         if self.inspecting and self.cursor == (0, 0):
             self.cursor = np.unravel_index(int(np.argmax(self.values)), self.values.shape)  # start somewhere lit
             self.cursor = (int(self.cursor[0]), int(self.cursor[1]))
         self.redraw()
 
+    def action_toggle_top(self) -> None:
+        if self.state.spec.kind not in ("conv", "pool") or not self.state.images:
+            self.notify("Top images are shown for convolution and pooling channels of the test images")
+            return
+        self.showing_top = not self.showing_top
+        self.inspecting = False
+        self.redraw()
+
+    def action_open_top(self, rank: int) -> None:
+        """Show the ``rank``-th top image in the explorer (leaving this view)."""
+        index = self.query_one(TopImagesPanel).image_number(rank) if self.showing_top else None
+        if index is None:
+            return
+        self.dismiss()
+        self.tui.show_index(index)
+
     def action_channel(self, step: int) -> None:
         self.tui.update_state(channel=(self.channel + step) % self.state.channels)  # redraws
 
     def action_back(self) -> None:
-        if self.inspecting:  # Escape leaves the inspector first
-            self.inspecting = False
+        if self.inspecting or self.showing_top:  # Escape leaves the inspector (or top images) first
+            self.inspecting = self.showing_top = False
             self.redraw()
             return
         self.dismiss()  # the explorer's cursor is on the channel seen last: it is the state's

@@ -18,6 +18,7 @@ INTRO = ("tui-cnn shows what the lesson's CNN computes for one image: each 3x3 c
 def _sections():
     from tui_cnn.ui.app import TuiCnnApp
     from tui_cnn.ui.screens.compare import CompareScreen
+    from tui_cnn.ui.screens.confusion import ConfusionScreen
     from tui_cnn.ui.screens.explorer import ExplorerScreen
     from tui_cnn.ui.screens.filter_lab import FilterLabScreen
     from tui_cnn.ui.screens.focus import FocusScreen
@@ -25,6 +26,7 @@ def _sections():
     from tui_cnn.ui.screens.runs import RunsScreen
     from tui_cnn.ui.screens.summary import SummaryScreen
     from tui_cnn.ui.screens.training import TrainingScreen
+    from tui_cnn.ui.screens.why import WhyScreen
     from tui_cnn.ui.widgets.feature_grid import FeatureGrid
     from tui_cnn.ui.widgets.kernel_editor import KernelEditor
 
@@ -33,6 +35,8 @@ def _sections():
         ("Feature maps (the grid)", FeatureGrid.BINDINGS),
         ("Focus view (one channel)", FocusScreen.BINDINGS),
         ("Image picker", PickerScreen.BINDINGS),
+        ("Confusion matrix", ConfusionScreen.BINDINGS),
+        ("Where the model looked (occlusion, saliency)", WhyScreen.BINDINGS),
         ("Filter lab", [*FilterLabScreen.BINDINGS, *KernelEditor.BINDINGS]),
         ("Training", TrainingScreen.BINDINGS),
         ("Runs (R from the explorer or training)", RunsScreen.BINDINGS),

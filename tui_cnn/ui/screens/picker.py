@@ -33,11 +33,13 @@ class PickerScreen(AppAccess, Screen[int | None]):
         Binding("escape", "back", "Back"),
     ]
 
-    def __init__(self) -> None:
+    def __init__(self, only: np.ndarray | None = None, what: str = "") -> None:
+        """``only``: list just these image numbers (e.g. one cell of the confusion matrix), named ``what``."""
         super().__init__()
         self.class_filter: int | None = None
         self.mistakes_only = False
         self.indices = np.arange(0)
+        self.only, self.what = only, what
 
     def compose(self) -> ComposeResult:
         yield Static(id="picker-title")
@@ -57,6 +59,9 @@ class PickerScreen(AppAccess, Screen[int | None]):
         state = self.state
         labels = state.images.labels
         keep = np.ones(len(labels), bool)
+        if self.only is not None:
+            keep[:] = False
+            keep[self.only] = True
         if self.class_filter is not None:
             keep &= labels == self.class_filter
         if self.mistakes_only:
@@ -76,7 +81,7 @@ class PickerScreen(AppAccess, Screen[int | None]):
         grid.display = True
         # Half-size thumbnails so that many fit on a page.
         stack = np.moveaxis(state.images.images[self.indices], 0, 2)
-        grid.show_maps(stack, ("picker", self.class_filter, self.mistakes_only), "heatmap", "gray", "map",
+        grid.show_maps(stack, ("picker", self.class_filter, self.mistakes_only, self.what), "heatmap", "gray", "map",
                        [self._label(i) for i in self.indices], zoom="half")
         position = int(np.searchsorted(self.indices, select)) if select is not None else 0
         grid.selected = min(position, len(self.indices) - 1)
@@ -88,6 +93,8 @@ class PickerScreen(AppAccess, Screen[int | None]):
 
     def _set_title(self, first: int = 0, last: int = -1) -> None:
         what = "all classes" if self.class_filter is None else CLASS_NAMES[self.class_filter]
+        if self.what:
+            what = self.what + ("" if self.class_filter is None else f", {CLASS_NAMES[self.class_filter]} only")
         if self.mistakes_only:
             what += ", misclassified only"
         # Image numbers count from 0, as the labels under the thumbnails do.
@@ -111,7 +118,7 @@ class PickerScreen(AppAccess, Screen[int | None]):
         self.choose(int(self.indices[event.channel]))
 
     def choose(self, index: int) -> None:
-        self.dismiss(index)
+        self.dismiss(index)  # the caller shows it (the explorer, or the confusion matrix's cell)
 
     def action_back(self) -> None:
         self.dismiss(None)

@@ -29,7 +29,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import numpy as np
 from rich.markup import escape
 from textual import on, work
 from textual.app import ComposeResult
@@ -37,7 +36,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import ContentSwitcher, DataTable, Input, Label, Select, Static
+from textual.widgets import ContentSwitcher, Input, Label, Select, Static
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
@@ -51,10 +50,11 @@ from tui_cnn.core.runs import Run
 from tui_cnn.core.training import MAX_EPOCHS, BatchEvent, DoneEvent, EpochEvent, Position, WeightsEvent
 from tui_cnn.ui.picture import Picture
 from tui_cnn.ui.state import AppAccess
+from tui_cnn.ui.widgets.epoch_table import EpochTable
 from tui_cnn.ui.widgets.feature_grid import FeatureGrid
 from tui_cnn.ui.widgets.network_designer import NetworkDesigner
 from tui_cnn.ui.widgets.number_input import NumberInput
-from tui_cnn.ui.widgets.training_plot import TrainingPlot, legend
+from tui_cnn.ui.widgets.training_plot import TrainingPlot, legend, show_run
 from tui_cnn.ui.widgets.training_progress import Progress, TrainingProgress
 from tui_cnn.ui.widgets.quiet_footer import QuietFooter
 
@@ -310,7 +310,7 @@ class TrainingScreen(AppAccess, Screen):
                     yield TrainingPlot("accuracy", y_range=(None, 1.0), id="accuracy-plot")
                 yield Static(legend(), id="train-legend")
                 with Horizontal(id="train-bottom"):
-                    yield DataTable(cursor_type="none", zebra_stripes=True, id="train-table")
+                    yield EpochTable(id="train-table")
                     with Vertical(id="train-maps"):
                         yield Static(id="train-maps-title")
                         yield FeatureGrid(id="train-grid")
@@ -318,10 +318,6 @@ class TrainingScreen(AppAccess, Screen):
         yield QuietFooter(compact=True)
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        for title, key in (("epoch", "epoch"), ("loss", "loss"), ("accuracy", "accuracy"), ("val loss", "val_loss"),
-                           ("val accuracy", "val_accuracy"), ("seconds", "seconds")):
-            table.add_column(title, key=key)
         self.query_one(FeatureGrid).can_focus = False
         self._timer = self.set_interval(TICK_SECONDS, self._tick, pause=True)
         self._set_status("Choose the settings (tab moves between them), then press [b]s[/b] or enter to train; "
@@ -371,7 +367,7 @@ class TrainingScreen(AppAccess, Screen):
             self._complain("The shipped model is the lesson's network: design that (l), or start from random weights")
             return
         self.history = RunHistory(settings.epochs)
-        self.query_one(DataTable).clear()
+        self.query_one(EpochTable).clear()
         self._begin(replace(settings, design=self.design))
 
     def action_resume(self) -> None:
@@ -412,10 +408,10 @@ class TrainingScreen(AppAccess, Screen):
             self._complain(f"{done} epoch(s) are done: set Epochs above {done} to train more")
             return
         self.history = from_log(run.events(), settings.epochs)
-        table = self.query_one(DataTable)
+        table = self.query_one(EpochTable)
         table.clear()
         for row in self.history.rows:
-            self._add_row(row)
+            table.show_epoch(row)
         self.query_one(NetworkDesigner).set_design(run.design)
         self._begin(replace(settings, batch_size=run.settings.batch_size, initial_epoch=position.epochs_completed,
                             design=run.design, resume=run))
@@ -593,7 +589,7 @@ class TrainingScreen(AppAccess, Screen):
                 self.plots_dirty = True
             elif isinstance(event, EpochEvent):
                 history.add_epoch(event)
-                self._add_row(event)
+                self.query_one(EpochTable).show_epoch(event)
                 self.plots_dirty = True
                 if event.epoch < self.settings.epochs and not self._stop.is_set():
                     self._set_status(f"Training{self._resumed_note()}: epoch {event.epoch + 1} of "
@@ -707,24 +703,9 @@ class TrainingScreen(AppAccess, Screen):
         return Progress(batch.epoch, settings.epochs, batch.step, batch.steps, run_step, run_steps, rate, elapsed, eta)
 
     def _redraw_plots(self) -> None:
-        h = self.history
-        val_x = [row.epoch for row in h.rows]
-        finished = h.finished
-        self.query_one("#loss-plot", TrainingPlot).show_history(
-            h.x, h.loss, h.smooth_loss, val_x, [row.val_loss for row in h.rows], h.epochs, finished)
-        self.query_one("#accuracy-plot", TrainingPlot).show_history(
-            h.x, h.accuracy, h.smooth_accuracy, val_x, [row.val_accuracy for row in h.rows], h.epochs, finished)
+        show_run(self.query_one("#loss-plot", TrainingPlot), self.query_one("#accuracy-plot", TrainingPlot), self.history)
         self.plots_dirty = False
         self._plotted_at = time.monotonic()
-
-    def _add_row(self, event: EpochEvent) -> None:
-        table = self.query_one(DataTable)
-        key = str(event.epoch)
-        if key in table.rows:
-            table.remove_row(key)
-        table.add_row(f"{event.epoch}/{event.epochs}", f"{event.loss:.4f}", f"{event.accuracy:.2%}",
-                      _maybe(event.val_loss, "{:.4f}"), _maybe(event.val_accuracy, "{:.2%}"), f"{event.seconds:.1f}",
-                      key=key)
 
     def _pin_picture(self) -> None:
         """Follow the image the explorer shows; it stays pinned for the whole run."""
@@ -772,10 +753,6 @@ def _checkpoint(run: Run | None) -> Position | None:
     except runs.RunError:
         return None
     return found[0] if found else None
-
-
-def _maybe(value: float, fmt: str) -> str:
-    return fmt.format(value) if np.isfinite(value) else "-"
 
 
 def _one_line(exc: BaseException | None) -> str:

@@ -88,3 +88,12 @@ class TrainingPlot(PlotWidget, can_focus=False):
         if len(val_x):
             self.plot(val_x, val_y, line_style=VALIDATION_STYLE, hires_mode=HiResMode.BRAILLE)
             self.scatter(val_x, val_y, marker="●", marker_style=VALIDATION_STYLE)
+
+
+def show_run(loss: TrainingPlot, accuracy: TrainingPlot, history) -> None:
+    """Both plots of a run from its ``RunHistory``: batches, their moving average, validation after each epoch."""
+    val_x = [row.epoch for row in history.rows]
+    loss.show_history(history.x, history.loss, history.smooth_loss, val_x, [row.val_loss for row in history.rows],
+                      history.epochs, history.finished)
+    accuracy.show_history(history.x, history.accuracy, history.smooth_accuracy, val_x,
+                          [row.val_accuracy for row in history.rows], history.epochs, history.finished)

@@ -72,4 +72,6 @@ class VectorView(Static):
         names = [f"{name}{' (true)' if i == label else ''}" for i, name in enumerate(CLASS_NAMES)]
         bar_width = max(8, min(50, width - max(len(n) for n in names) - 10))
         bars = render.bars(values, names, bar_width, ascii_only=mode == "ascii", highlight=predicted, vmax=1.0)
-        return Group(Text("class probabilities (softmax)\n"), bars)
+        return Group(Text("class probabilities (softmax)\n"), bars,
+                     Text("\ny: where in the picture the answer came from (occlusion and saliency maps) · "
+                          "x: the confusion matrix of every image", "dim"))
