@@ -8,6 +8,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from tui_cnn import render
+from tui_cnn.core import wording
 from tui_cnn.core.data import CLASS_NAMES
 
 
@@ -22,7 +23,7 @@ class VectorView(Static):
             return
         active = int(np.count_nonzero(values > 0))
         top = np.argsort(values)[::-1][:8]
-        summary = Text(f"{values.size} values; {active} above zero ({active / values.size:.0%}); "
+        summary = Text(f"{values.size} values; {active} above zero ({wording.percent(active, values.size)}); "
                        f"min {values.min():.3g}, max {values.max():.3g}\n")
         if kind == "flatten":
             # 5x5x64 flattened channels-last: each row of 64 is one pooled pixel's 64 channels.
