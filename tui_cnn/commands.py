@@ -15,7 +15,7 @@ from rich.table import Table
 
 from tui_cnn.core import activations, confusion, data, datasets, lesson, paths, safe_save
 from tui_cnn.core.errors import UsageError
-from tui_cnn.core.model import ModelFileError, Weights, read_weights
+from tui_cnn.core.model import ModelFileError, Weights, read_weights, saved_optimizer_values
 from tui_cnn.core.network import Network, load_network
 from tui_cnn.core.printable import printable
 
@@ -170,10 +170,14 @@ def summary(args: argparse.Namespace) -> int:
                       f"{params:,}")
     console = _Console()
     console.print(table)
-    console.print(f"Total params: {network.params:,}")
-    if network.trainable_params != network.params:
-        console.print(f"Trainable params: {network.trainable_params:,}; "
-                      f"non-trainable params: {network.params - network.trainable_params:,}")
+    optimizer = saved_optimizer_values(path)
+    trainable = network.trainable_params
+    for line in lesson.keras_totals(trainable, network.params - trainable, optimizer):
+        console.print(line)
+    if optimizer:
+        console.print(f"The model itself has {network.params:,} parameters; loaded from this file, Keras' "
+                      f"model.summary() also counts the optimizer's {optimizer:,} saved values, which play no "
+                      "part in a prediction.")
     return 0
 
 
