@@ -47,7 +47,7 @@ async def test_cursor_moves_and_the_panel_checks_out(make_app):
         for _ in range(15):  # the cursor stops at the border
             await pilot.press("down", "right")
         assert focus.cursor == (10, 10)
-        cell = explain.conv_cell(app.weights, focus.acts, "conv2", focus.channel, 10, 10)
+        cell = explain.conv_cell(app.state.weights, focus.acts, "conv2", focus.channel, 10, 10)
         text = _panel_text(app)
         assert f"pixel row 10, col 10" in text and "✓ equals" in text
         assert f"{cell.bias:+.4f}" in text
@@ -117,5 +117,5 @@ async def test_focus_view_counts_zeros_and_names_what_the_kernel_resembles(make_
         values = focus.values
         zeros = int((values == 0).sum())
         assert wording.share(zeros, values.size, "pixels") in text
-        match = resemblance.closest(app.weights.conv1_kernel[:, :, 0, focus.channel])
+        match = resemblance.closest(app.state.weights.conv1_kernel[:, :, 0, focus.channel])
         assert match.text() in text
