@@ -77,8 +77,19 @@ panel_images_per_s
 panel_vs_fit_ratio
     ``panel_images_per_s / fit_images_per_s`` from the same run: what drawing the panel (plots,
     bars, table, feature maps) while training costs. The goal is at least 0.95.
+livelog_images_per_s
+    The same epoch of plain ``model.fit`` on another fresh ``build_model(seed=0)``, with
+    ``callbacks=[tui_cnn.keras_callback.LiveLog(path)]`` writing every batch to a log file in a
+    temporary folder (checked afterwards: one start, every batch, one epoch, one end event).
+livelog_vs_fit_ratio
+    ``livelog_images_per_s / fit_images_per_s`` from the same run: what following a run with
+    ``tui-cnn watch`` costs the training. The goal is at least 0.99 (under 1%).
+livelog_batch_us
+    Microseconds of ``LiveLog.on_train_batch_end`` per batch, called 20,000 times in a row with
+    the two float logs Keras passes (loss, accuracy), writing to a temporary file: the callback's
+    own cost, to set against a batch's time (``1e6 * 32 / fit_images_per_s`` microseconds).
 
-Training figures (fit, train_fn, panel) are medians over ``--rounds`` rounds (default 3). Each round
+Training figures (fit, train_fn, panel, livelog) are medians over ``--rounds`` rounds (default 3). Each round
 runs one epoch of each kind, in an order that rotates from round to round, and each ratio is the
 median of the ratios within a round. On a 2-core machine a single epoch can halve in speed while
 anything else takes a core, so one epoch of each is not a fair comparison.
@@ -115,11 +126,13 @@ import argparse
 import math
 import statistics
 import sys
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -474,7 +487,26 @@ def _panel_epoch(bench: Bench) -> float:
     return panel.panel_epoch(bench.train_split, val, batch_size=BATCH_SIZE).images_per_s
 
 
-TRAINING_KINDS = {"fit": _fit_epoch, "train_fn": _train_fn_epoch, "panel": _panel_epoch}
+def _livelog_epoch(bench: Bench) -> float:
+    from tui_cnn.core.runlog import read_events
+    from tui_cnn.keras_callback import LiveLog
+
+    x, y = bench.train_arrays
+    model = build_model(seed=0)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "run.jsonl"
+        started = time.perf_counter()
+        model.fit(x, y, batch_size=BATCH_SIZE, epochs=1, verbose=0, callbacks=[LiveLog(path, batch_size=BATCH_SIZE)])
+        seconds = time.perf_counter() - started
+        events, notes = read_events(path)
+    kinds = Counter(event["event"] for event in events)
+    steps = -(-len(y) // BATCH_SIZE)
+    if notes or kinds != Counter(start=1, batch=steps, epoch=1, end=1):
+        raise SystemExit(f"benchmarks: LiveLog wrote {dict(kinds)} ({notes}), expected {steps} batches and 1 epoch")
+    return len(y) / seconds
+
+
+TRAINING_KINDS = {"fit": _fit_epoch, "train_fn": _train_fn_epoch, "panel": _panel_epoch, "livelog": _livelog_epoch}
 
 
 def _training_rounds(bench: Bench) -> dict[str, list[float]]:
@@ -520,6 +552,32 @@ _speed_figure("train_fn_images_per_s", "train_fn")
 _ratio_figure("train_fn_vs_fit_ratio", "train_fn")
 _speed_figure("panel_images_per_s", "panel")
 _ratio_figure("panel_vs_fit_ratio", "panel")
+_speed_figure("livelog_images_per_s", "livelog")
+_ratio_figure("livelog_vs_fit_ratio", "livelog")
+
+
+@figure("livelog_batch_us")
+def livelog_batch_us(bench: Bench) -> Figure:
+    """LiveLog's own work per batch, called directly: a figure that load on the machine barely moves."""
+    from tui_cnn.keras_callback import LiveLog
+
+    class FakeModel:
+        name, stop_training = "bench", False
+
+    logs = {"accuracy": np.float32(0.8), "loss": np.float32(0.5)}  # what Keras' pythonify_logs passes
+    batches = 20_000
+    with tempfile.TemporaryDirectory() as folder:
+        callback = LiveLog(Path(folder) / "run.jsonl")
+        callback.set_params({"epochs": 1, "steps": batches})
+        callback.set_model(FakeModel())
+        callback.on_train_begin()
+        callback.on_epoch_begin(0)
+        started = time.perf_counter()
+        for batch in range(batches):
+            callback.on_train_batch_end(batch, logs)
+        seconds = time.perf_counter() - started
+        callback.on_train_end()
+    return Figure("livelog_batch_us", seconds / batches * 1e6, "us")
 
 
 # Command line.

@@ -6,7 +6,7 @@ import json
 
 import numpy as np
 
-from tui_cnn.core.runlog import LogReader, LogWriter, make_event, read_events
+from tui_cnn.core.runlog import LogReader, LogWriter, make_event, open_reader, read_events
 
 
 def test_written_events_read_back(tmp_path):
@@ -47,3 +47,29 @@ def test_garbled_lines_are_skipped_with_a_note(tmp_path):
 
 def test_a_missing_file_is_not_yet_written(tmp_path):
     assert LogReader(tmp_path / "later.jsonl").poll() == []
+
+
+def test_a_keras_csvlogger_file_reads_as_epoch_events(tmp_path):
+    path = tmp_path / "training.csv"
+    path.write_text("epoch,accuracy,loss,val_accuracy,val_loss\n0,0.75,0.7,0.8,0.55\n1,0.85,0.4,NaN,\n")
+    events, notes = read_events(path)
+    assert notes == []
+    assert [(e["event"], e["epoch"], e["loss"], e["val_loss"]) for e in events] == [
+        ("epoch", 1, 0.7, 0.55), ("epoch", 2, 0.4, None)]
+    assert events[1]["val_accuracy"] is None  # NaN is not JSON
+
+
+def test_csv_rows_follow_the_file_and_bad_rows_get_a_note(tmp_path):
+    path = tmp_path / "training.csv"
+    path.write_text("epoch,loss\n0,1.5\n")
+    reader = open_reader(path)
+    assert [e["loss"] for e in reader.poll()] == [1.5]
+    with open(path, "a") as handle:
+        handle.write("1,oops\n2,0.5,9\n3,0.25")  # a bad value, a row too long, a row still being written
+    assert reader.poll() == []
+    assert reader.notes == ["line 3: not a row of numbers under the header, skipped",
+                            "line 4: not a row of numbers under the header, skipped"]
+    with open(path, "a") as handle:
+        handle.write("\n")
+    assert [(e["epoch"], e["loss"]) for e in reader.poll()] == [(4, 0.25)]
+    assert isinstance(open_reader(tmp_path / "run.jsonl"), LogReader)

@@ -62,12 +62,25 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("--channels", default="all", help="channel range such as 0-15 or 3 (default: all 64)")
     show.add_argument("--scale", choices=("map", "layer"), default="map",
                       help="scale each map on its own, or share one scale across the layer (default: map)")
+    show.add_argument("--output", metavar="FILE", type=Path, help="write the maps to FILE instead of printing them: "
+                      ".png for a figure (a grid of the channels with the colour map), .npy for the raw values")
 
     explain = sub.add_parser("explain", parents=[common],
                              help="where the model looked: occlusion and saliency maps of an image")
     _add_picture(explain)
     explain.add_argument("--class", dest="target", metavar="CLASS",
                          help="explain this class, by number 0-9 or name (default: the predicted class)")
+
+    serve = sub.add_parser("serve", parents=[common], help="open the explorer in a web browser (textual-serve)")
+    serve.add_argument("--host", default="localhost", help="address to listen on (default: localhost, this machine "
+                       "only; another address lets other machines in)")
+    serve.add_argument("--port", type=_port, default=8000, help="port to listen on (default: 8000)")
+
+    watch = sub.add_parser("watch", help="follow a training log as it grows: tui-cnn's own, LiveLog's or a Keras "
+                           "CSVLogger file (.csv)")
+    watch.add_argument("path", type=Path, metavar="PATH", help="the log file (it may not exist yet)")
+    watch.add_argument("--stale", type=_positive, default=60, metavar="SECONDS",
+                       help="say the run may have stopped after this long without a new line (default: 60)")
     return parser
 
 
@@ -102,11 +115,19 @@ def _positive(text: str) -> int:
     return value
 
 
-def _epochs(text: str) -> int:
+def _bounded(text: str, most: int) -> int:
     value = _positive(text)
-    if value > MAX_EPOCHS:
-        raise argparse.ArgumentTypeError(f"must be at most {MAX_EPOCHS}, not {value}")
+    if value > most:
+        raise argparse.ArgumentTypeError(f"must be at most {most}, not {value}")
     return value
+
+
+def _epochs(text: str) -> int:
+    return _bounded(text, MAX_EPOCHS)
+
+
+def _port(text: str) -> int:
+    return _bounded(text, 65535)
 
 
 def _seed(text: str) -> int:

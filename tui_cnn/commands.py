@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import threading
 import time
 from dataclasses import replace
@@ -15,7 +14,7 @@ from rich.table import Table
 
 from tui_cnn.core import activations, confusion, data, datasets, lesson, paths, safe_save
 from tui_cnn.core.errors import UsageError
-from tui_cnn.core.model import ModelFileError, Weights, read_weights, saved_optimizer_values
+from tui_cnn.core.model import Weights, read_weights, saved_optimizer_values
 from tui_cnn.core.network import Network, load_network
 from tui_cnn.core.printable import printable
 
@@ -57,8 +56,7 @@ def train(args: argparse.Namespace) -> int:
     dataset = datasets.get(getattr(args, "dataset", None))
     output = args.output or paths.user_model_path()
     # Everything that can fail is checked before the first line of progress.
-    _check_writable(output)
-    safe_save.check_free(output)  # another trainer of the same file is refused now, not after an epoch
+    safe_save.check_output(output)  # writable, and no other trainer of the same file: now, not after an epoch
     model_path = _model_path(args)
     if args.resume:
         read_weights(model_path)  # a bad model fails in a fraction of a second, before data and TensorFlow
@@ -88,16 +86,6 @@ def train(args: argparse.Namespace) -> int:
         done = run_training(model, train_split, test_split, config, on_event, threading.Event())
     console.print(f"{done.reason}: {done.epochs_completed} epoch(s) complete; model saved to {_shown(output)}")
     return 0
-
-
-def _check_writable(output) -> None:
-    """Fail at once, in one line, if the model cannot be saved there, not with a traceback after an epoch."""
-    try:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        if output.is_dir() or not os.access(output.parent, os.W_OK):
-            raise PermissionError("not a writable file location")
-    except OSError as exc:
-        raise ModelFileError(f"{printable(output)}: cannot save the model there ({exc.strerror or exc})") from None
 
 
 def _shown(text: object) -> str:
@@ -192,10 +180,16 @@ def show(args: argparse.Namespace) -> int:
     # Checked before anything is printed, so that a bad range ends in the error line alone.
     spatial = len(layer.output_shape) == 3
     channels = parse_channels(args.channels, layer.output_shape[2]) if spatial else None
+    if args.output:
+        from tui_cnn.figure import check_output
+
+        check_output(args.output, spatial)
     names = _class_names(network, dataset)
     image, origin = _chosen_image(args, network, dataset)
     acts = network.activations(image)
     output = acts.layers[network.layers.index(layer)]
+    if args.output:
+        return _save_figure(args, layer, output.values, channels, origin)
     console, mode = _console_and_mode(args)
     prediction = acts.predicted
     # escape: a file name such as "shoe[/b].png" is not Rich markup (it raised MarkupError).
@@ -212,6 +206,35 @@ def show(args: argparse.Namespace) -> int:
         console.print(title)
         console.print(render.vector_strip(output.values.reshape(-1), min(64, console.width), mode, args.cmap))
     return 0
+
+
+def _save_figure(args: argparse.Namespace, layer, values: np.ndarray, channels: list[int] | None, origin: str) -> int:
+    from tui_cnn.figure import save_layer
+
+    shape = "x".join(str(d) for d in values.shape)
+    title = f"{layer.name}: {layer.title}, output {shape} · {origin}"
+    save_layer(args.output, values, channels, args.cmap, args.scale, title)
+    what = f"channels {channels[0]}-{channels[-1]}" if channels else "values"
+    print(f"wrote {layer.name}'s {what} to {args.output}")
+    return 0
+
+
+def serve(args: argparse.Namespace) -> int:
+    """The explorer in a web browser: textual-serve runs the app for each browser tab."""
+    from tui_cnn.serve import serve as run_server
+
+    return run_server(args.host, args.port, args.data_dir, args.model, args.dataset)
+
+
+def watch(args: argparse.Namespace) -> int:
+    """The live training panel on a log file that another process writes."""
+    from tui_cnn.core.errors import UsageError
+
+    if args.path.is_dir():
+        raise UsageError(f"{args.path} is a folder: name the log file in it")
+    from tui_cnn.ui.watch_app import run
+
+    return run(args.path, stale_seconds=args.stale)
 
 
 def _chosen_image(args: argparse.Namespace, network: Network | None = None,

@@ -31,6 +31,17 @@ def user_model_path() -> Path:
     return user_data_dir() / MODEL_FILENAME
 
 
+def figures_dir() -> Path:
+    """A folder that exists for the figures and screenshots the app saves: ``figures`` in the user
+    data folder, or the current directory when that cannot be made (a read-only home)."""
+    folder = user_data_dir() / "figures"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return Path.cwd()
+    return folder if os.access(folder, os.W_OK) else Path.cwd()
+
+
 def default_model_path() -> Path:
     """The user's own trained model if there is one, otherwise the model shipped in ``assets/``."""
     mine = user_model_path()

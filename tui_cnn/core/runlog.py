@@ -17,10 +17,15 @@ Each line is an object with an ``"event"`` and a ``"time"`` (Unix seconds):
 
 A writer appends a whole line with one ``write`` and flushes it, so a reader sees complete lines,
 apart from a last line still being written, which ``LogReader`` keeps until its newline arrives.
+
+A Keras ``CSVLogger`` file (a header such as ``epoch,accuracy,loss,val_accuracy,val_loss``, then a
+row per epoch, epochs counted from 0) is read by ``CsvLogReader`` as the same ``epoch`` events;
+``open_reader`` picks the reader by the file's suffix (``.csv``).
 """
 
 from __future__ import annotations
 
+import csv
 import json
 import math
 import os
@@ -121,9 +126,50 @@ class LogReader:
         return record
 
 
+@dataclass
+class CsvLogReader(LogReader):
+    """Reads a Keras ``CSVLogger`` file as it grows: each row becomes an ``epoch`` event.
+
+    Rows carry no time, so an event's ``time`` is when this reader saw it. A row that does not
+    match the header is skipped with a note, like a garbled JSON line.
+    """
+
+    columns: list[str] | None = None
+
+    def _parse(self, line: bytes) -> dict[str, Any] | None:
+        self.line_number += 1
+        try:
+            cells = next(csv.reader([line.decode("utf-8").strip()]), [])
+        except (UnicodeDecodeError, csv.Error):
+            cells = None
+        if cells == []:
+            return None
+        if cells is not None and self.columns is None:
+            if "epoch" not in cells:
+                self.notes.append(f"line {self.line_number}: not a Keras CSVLogger header (no epoch column)")
+                return None
+            self.columns = cells
+            return None
+        try:
+            if cells is None or self.columns is None or len(cells) != len(self.columns):
+                raise ValueError
+            row = {name: float(cell) if cell else None for name, cell in zip(self.columns, cells)}
+        except ValueError:
+            self.notes.append(f"line {self.line_number}: not a row of numbers under the header, skipped")
+            return None
+        epoch = int(row.pop("epoch")) + 1  # CSVLogger counts epochs from 0
+        return make_event("epoch", epoch=epoch, **row)
+
+
+def open_reader(path: str | os.PathLike[str]) -> LogReader:
+    """The reader for a log file: a Keras CSVLogger file if it is named ``.csv``, else JSON lines."""
+    path = Path(path)
+    return CsvLogReader(path) if path.suffix.lower() == ".csv" else LogReader(path)
+
+
 def read_events(path: str | os.PathLike[str]) -> tuple[list[dict[str, Any]], list[str]]:
     """Every complete event in a log file, and a note for each line that was skipped."""
-    reader = LogReader(Path(path))
+    reader = open_reader(path)
     events: list[dict[str, Any]] = []
     while True:
         before = reader.offset

@@ -95,6 +95,8 @@ class ExplorerScreen(AppAccess, Screen):
         Binding("w", "switch_model", "Shipped/trained model", show=False),
         Binding("S", "summary", "Summary", tooltip="Model summary, every shape explained", show=False),
         Binding("C", "compare", "Compare", tooltip="The course's three images across four layers", show=False),
+        Binding("e", "app.save_view", "Save", show=False,
+                tooltip="Save the screen (SVG) and this layer's maps (PNG)"),
     ]
 
     def __init__(self) -> None:

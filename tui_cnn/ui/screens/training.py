@@ -29,25 +29,26 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import numpy as np
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Input, Label, Select, Static
+from textual.widgets import Input, Label, Select, Static
 from textual.worker import Worker, WorkerState
 
-from tui_cnn.core import activations, data, paths
+from tui_cnn.core import activations, data, paths, safe_save
 from tui_cnn.core.data import CLASS_NAMES, Split
-from tui_cnn.core.model import ModelFileError, Weights, read_weights
-from tui_cnn.core.training import BatchEvent, DoneEvent, EpochEvent, TrainConfig, WeightsEvent
+from tui_cnn.core.errors import TuiCnnError
+from tui_cnn.core.model import ModelFileError, ModelSaveError, Weights, read_weights
+from tui_cnn.core.training import MAX_EPOCHS, BatchEvent, DoneEvent, EpochEvent, TrainConfig, WeightsEvent
 from tui_cnn.ui.picture import Picture
 from tui_cnn.ui.state import AppAccess
+from tui_cnn.ui.widgets.epoch_table import EpochTable
 from tui_cnn.ui.widgets.feature_grid import FeatureGrid
 from tui_cnn.ui.widgets.number_input import NumberInput
-from tui_cnn.ui.widgets.training_plot import TrainingPlot, legend
+from tui_cnn.ui.widgets.training_plot import TrainingPlot, legend, show_run
 from tui_cnn.ui.widgets.training_progress import Progress, TrainingProgress
 from tui_cnn.ui.widgets.quiet_footer import QuietFooter
 
@@ -56,7 +57,6 @@ if TYPE_CHECKING:  # pragma: no cover
 
 SCREEN_NAME = "training"
 BATCH_SIZES = (16, 32, 64, 128, 256)
-MAX_EPOCHS = 200
 WEIGHTS_EVERY = 300  # batches between copies of the weights for the feature-map view
 TICK_SECONDS = 0.25  # how often the UI drains the trainer's events
 PLOT_SECONDS = 1.0  # the plots redraw at most this often while batches arrive
@@ -300,17 +300,13 @@ class TrainingScreen(AppAccess, Screen):
             yield TrainingPlot("accuracy", y_range=(None, 1.0), id="accuracy-plot")
         yield Static(legend(), id="train-legend")
         with Horizontal(id="train-bottom"):
-            yield DataTable(cursor_type="none", zebra_stripes=True, id="train-table")
+            yield EpochTable(id="train-table")
             with Vertical(id="train-maps"):
                 yield Static(id="train-maps-title")
                 yield FeatureGrid(id="train-grid")
         yield QuietFooter(compact=True)
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        for title, key in (("epoch", "epoch"), ("loss", "loss"), ("accuracy", "accuracy"), ("val loss", "val_loss"),
-                           ("val accuracy", "val_accuracy"), ("seconds", "seconds")):
-            table.add_column(title, key=key)
         self.query_one(FeatureGrid).can_focus = False
         self._timer = self.set_interval(TICK_SECONDS, self._tick, pause=True)
         self._set_status("Choose the settings (tab moves between them), then press [b]s[/b] or enter to train.")
@@ -342,7 +338,7 @@ class TrainingScreen(AppAccess, Screen):
         if settings is None or self.running:
             return
         self.history = RunHistory(settings.epochs)
-        self.query_one(DataTable).clear()
+        self.query_one(EpochTable).clear()
         self._begin(settings)
 
     def action_resume(self) -> None:
@@ -354,9 +350,7 @@ class TrainingScreen(AppAccess, Screen):
             return
         self.history.keep_epochs(self.completed)
         self.history.epochs = settings.epochs
-        for row_key in list(self.query_one(DataTable).rows):
-            if int(str(row_key.value)) > self.completed:
-                self.query_one(DataTable).remove_row(row_key)
+        self.query_one(EpochTable).keep_epochs(self.completed)
         self._begin(replace(settings, initial_epoch=self.completed))
 
     @on(Input.Submitted)
@@ -401,6 +395,12 @@ class TrainingScreen(AppAccess, Screen):
                 self._complain("Target accuracy takes a fraction like 0.9 or a percentage like 90, or nothing")
                 return None
         save_to = paths.user_model_path() if self.save else None
+        if save_to is not None:
+            try:  # a read-only folder or another trainer of the same file: said now, not after an epoch
+                safe_save.check_output(save_to)
+            except TuiCnnError as exc:
+                self._complain(str(exc))
+                return None
         return TrainSettings(epochs, int(self.query_one("#train-batch", Select).value),
                              str(self.query_one("#train-from", Select).value), target, 0, save_to)
 
@@ -439,6 +439,8 @@ class TrainingScreen(AppAccess, Screen):
         try:
             done = trainer(settings, emit, stop)
         except Exception as exc:  # any failure ends the run with one line on screen
+            if isinstance(exc, ModelSaveError) and exc.model is not None:  # e.g. a full disk
+                self.app.call_from_thread(self.app.keep_unsaved_model, exc.model)
             self.post_message(self.Failed(_one_line(exc)))
             return
         weights = problem = None
@@ -463,7 +465,7 @@ class TrainingScreen(AppAccess, Screen):
                 self.plots_dirty = True
             elif isinstance(event, EpochEvent):
                 history.add_epoch(event)
-                self._add_row(event)
+                self.query_one(EpochTable).show_epoch(event)
                 self.plots_dirty = True
                 if event.epoch < self.settings.epochs and not self._stop.is_set():
                     self._set_status(f"Training: epoch {event.epoch + 1} of {self.settings.epochs}...")
@@ -561,24 +563,9 @@ class TrainingScreen(AppAccess, Screen):
         return Progress(batch.epoch, settings.epochs, batch.step, batch.steps, run_step, run_steps, rate, elapsed, eta)
 
     def _redraw_plots(self) -> None:
-        h = self.history
-        val_x = [row.epoch for row in h.rows]
-        finished = h.finished
-        self.query_one("#loss-plot", TrainingPlot).show_history(
-            h.x, h.loss, h.smooth_loss, val_x, [row.val_loss for row in h.rows], h.epochs, finished)
-        self.query_one("#accuracy-plot", TrainingPlot).show_history(
-            h.x, h.accuracy, h.smooth_accuracy, val_x, [row.val_accuracy for row in h.rows], h.epochs, finished)
+        show_run(self.query_one("#loss-plot", TrainingPlot), self.query_one("#accuracy-plot", TrainingPlot), self.history)
         self.plots_dirty = False
         self._plotted_at = time.monotonic()
-
-    def _add_row(self, event: EpochEvent) -> None:
-        table = self.query_one(DataTable)
-        key = str(event.epoch)
-        if key in table.rows:
-            table.remove_row(key)
-        table.add_row(f"{event.epoch}/{event.epochs}", f"{event.loss:.4f}", f"{event.accuracy:.2%}",
-                      _maybe(event.val_loss, "{:.4f}"), _maybe(event.val_accuracy, "{:.2%}"), f"{event.seconds:.1f}",
-                      key=key)
 
     def _pin_picture(self) -> None:
         """Follow the image the explorer shows; it stays pinned for the whole run."""
@@ -620,14 +607,10 @@ def switch_model(app: TuiCnnApp) -> None:
                else f"The explorer now uses your trained model, {path}")
 
 
-def _maybe(value: float, fmt: str) -> str:
-    return fmt.format(value) if np.isfinite(value) else "-"
-
-
 def _one_line(exc: BaseException | None) -> str:
     if exc is None:
         return "unknown error"
-    if isinstance(exc, (data.DataError, ModelFileError)):
+    if isinstance(exc, TuiCnnError):
         return str(exc)  # already one line that says what to do
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

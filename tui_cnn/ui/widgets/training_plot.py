@@ -87,3 +87,12 @@ class TrainingPlot(PlotWidget, can_focus=False):
         if high is None:
             high = float(values.max()) + pad
         return low, high
+
+
+def show_run(loss: TrainingPlot, accuracy: TrainingPlot, history) -> None:
+    """Both plots of a run from its ``RunHistory``: batches, their moving average, validation after each epoch."""
+    val_x = [row.epoch for row in history.rows]
+    loss.show_history(history.x, history.loss, history.smooth_loss, val_x, [row.val_loss for row in history.rows],
+                      history.epochs, history.finished)
+    accuracy.show_history(history.x, history.accuracy, history.smooth_accuracy, val_x,
+                          [row.val_accuracy for row in history.rows], history.epochs, history.finished)
