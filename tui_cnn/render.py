@@ -20,6 +20,8 @@ from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 
+from tui_cnn.core import wording
+
 ASCII_RAMP = " .:-=+*#%@"
 UPPER_HALF = "\u2580"
 NAN_RGB = (96, 96, 96)
@@ -331,8 +333,12 @@ def vector_strip(values: np.ndarray, width: int, mode: str = "heatmap", cmap: st
 
 
 def bars(values: Sequence[float], labels: Sequence[str], width: int = 40, ascii_only: bool = False,
-         highlight: int | None = None, fmt: str = "{:6.1%}", vmax: float | None = None) -> Text:
-    """Labelled horizontal bars, one per value, e.g. class probabilities; ``highlight`` is bold."""
+         highlight: int | None = None, fmt: str | None = None, vmax: float | None = None) -> Text:
+    """Labelled horizontal bars, one per value, e.g. class probabilities; ``highlight`` is bold.
+
+    Without ``fmt`` the values are probabilities, shown as percentages that say 0% or 100% only
+    when they are exactly that.
+    """
     values = np.nan_to_num(np.asarray(values, dtype=np.float64), nan=0.0, posinf=0.0, neginf=0.0)
     top = vmax if vmax is not None else max(float(values.max(initial=0.0)), 1e-12)
     label_w = max((len(label) for label in labels), default=0)
@@ -341,7 +347,8 @@ def bars(values: Sequence[float], labels: Sequence[str], width: int = 40, ascii_
         style = "bold" if i == highlight else ""
         text.append(f"{label:>{label_w}} ", style)
         text.append(_bar(max(value, 0.0) / top, width, ascii_only), "bold green" if i == highlight else "cyan")
-        text.append(" " + fmt.format(value) + "\n", style)
+        shown = fmt.format(value) if fmt else f"{wording.probability(value):>8}"
+        text.append(" " + shown + "\n", style)
     text.rstrip()
     return text
 

@@ -136,6 +136,9 @@ class FilterLabScreen(AppAccess, Screen):
             full = self.full[self.showing]
             self._fitted_room = self.query_one(FilterMaps).picture_room(full.shape[0] / full.shape[1])
             self.image = images.fit_gray(full, *self._fitted_room)
+        if self.source == "learned" and not self.edited:  # its weight is fitted to the picture: refit it
+            self.weight = filters.fitting_weight(self.image, self.kernel)
+            self.query_one(KernelEditor).load(self.kernel, self.weight)
         self.recompute()
 
     def _show_picture(self, name: str) -> None:

@@ -8,6 +8,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from tui_cnn import render
+from tui_cnn.core import wording
 from tui_cnn.core.data import CLASS_NAMES
 from tui_cnn.ui.picture import Picture
 
@@ -38,7 +39,7 @@ class ImagePanel(Static):
         verdict.append(picture.title, "bold")
         verdict.append(f"\ntrue: {picture.label_name}")
         right = picture.label is None or picture.label == predicted
-        verdict.append(f"\nmodel: {CLASS_NAMES[predicted]} {probabilities[predicted]:.0%}",
+        verdict.append(f"\nmodel: {CLASS_NAMES[predicted]} {wording.probability(probabilities[predicted])}",
                        "green" if right else "bold red")
         if model_label:
             verdict.append(f"\n({model_label} model)", "dim")
