@@ -33,7 +33,7 @@ import numpy as np
 from tui_cnn.core import layers as L
 from tui_cnn.core.activations import Activations, LayerOutput
 from tui_cnn.core.arithmetic import ACTIVATION_NAMES, Activation
-from tui_cnn.core.model import ModelFileError
+from tui_cnn.core.model import ModelFileError, Weights
 from tui_cnn.core.paths import file_problem
 
 # Layers that only act while training: at inference (model.predict) they pass values on unchanged.
@@ -118,6 +118,25 @@ class Network:
             return int(text) - 1
         choices = ", ".join(f"{i + 1}={n}" for i, n in enumerate(self.names))
         raise UsageError(f"unknown layer {name_or_number!r}; choose one of {choices}")
+
+    def lesson_weights(self) -> Weights | None:
+        """The lesson's ``Weights`` when this is the lesson's architecture (for its own words and views), else None."""
+        from tui_cnn.core.model import ARCHITECTURE, WEIGHTED_LAYERS, Weights
+
+        found = tuple((layer.keras_class, layer.activation.name if hasattr(layer, "activation") else None)
+                      for layer in self.layers)
+        pools_ok = all(layer.pool_size == (2, 2) and layer.strides == (2, 2) and layer.padding == "valid"
+                       for layer in self.layers if isinstance(layer, L.Pooling2D))
+        convs_ok = all(layer.strides == (1, 1) and layer.padding == "valid" and layer.bias is not None
+                       for layer in self.layers if isinstance(layer, L.Conv2D))
+        if found != ARCHITECTURE or not (pools_ok and convs_ok) or self.input_shape != (28, 28, 1):
+            return None
+        weighted = [layer for layer in self.layers if layer.weights]
+        pairs = {name: (layer.kernel, layer.bias) for name, layer in zip(WEIGHTED_LAYERS, weighted)}
+        try:
+            return Weights.from_pairs(pairs, self.source)
+        except ModelFileError:  # the lesson's layers with other sizes (the lab's 32 filters)
+            return None
 
     def summary_rows(self) -> list[tuple[str, str, tuple[int, ...], int]]:
         """(name, Keras class, output shape, parameters) per layer, as ``model.summary()`` lists them."""
