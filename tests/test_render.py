@@ -223,3 +223,17 @@ def test_normalize_maps_range_to_unit_interval():
     np.testing.assert_allclose(out, [0.0, 0.5, 1.0])
     clipped = render.normalize(np.array([-5.0, 5.0, 15.0]), vmin=0.0, vmax=10.0)
     np.testing.assert_allclose(clipped, [0.0, 0.5, 1.0])
+
+
+@pytest.mark.parametrize(("shape", "out"), [((26, 26), (7, 7)), ((26, 26), (13, 13)), ((11, 11), (4, 8)),
+                                             ((5, 5), (5, 5)), ((28, 28), (1, 1))])
+def test_pool_to_takes_the_mean_of_each_block(shape, out):
+    values = np.random.default_rng(0).normal(size=shape)
+    got = render.pool_to(values, *out)
+    out_h, out_w = min(out[0], shape[0]), min(out[1], shape[1])
+    assert got.shape == (out_h, out_w)
+    for i in range(out_h):  # a plain loop: block i covers rows floor(i*h/out_h) up to floor((i+1)*h/out_h)
+        for j in range(out_w):
+            rows = slice(i * shape[0] // out_h, (i + 1) * shape[0] // out_h)
+            cols = slice(j * shape[1] // out_w, (j + 1) * shape[1] // out_w)
+            assert got[i, j] == pytest.approx(values[rows, cols].mean())

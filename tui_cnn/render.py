@@ -207,12 +207,32 @@ def shrink2(values: np.ndarray) -> np.ndarray:
     return padded.reshape(padded.shape[0] // 2, 2, padded.shape[1] // 2, 2).mean(axis=(1, 3))
 
 
-def map_cell_size(map_shape: tuple[int, int], mode: str) -> tuple[int, int]:
-    """Width and height in cells of one labelled map in a grid (the label takes one row)."""
+def pool_to(values: np.ndarray, out_h: int, out_w: int) -> np.ndarray:
+    """Shrink a 2-D map to ``out_h`` x ``out_w``: each pixel is the mean of the block it covers.
+
+    Blocks are as even as the sizes allow (26 to 7 takes blocks of 3 and 4 pixels); a map already
+    at that size comes back unchanged.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    h, w = values.shape
+    out_h, out_w = min(max(out_h, 1), h), min(max(out_w, 1), w)
+    if (out_h, out_w) == (h, w):
+        return values
+    rows = np.arange(out_h + 1) * h // out_h
+    cols = np.arange(out_w + 1) * w // out_w
+    sums = np.add.reduceat(np.add.reduceat(values, rows[:-1], axis=0), cols[:-1], axis=1)
+    return sums / np.outer(np.diff(rows), np.diff(cols))
+
+
+def map_cell_size(map_shape: tuple[int, int], mode: str, char_width: int | None = None) -> tuple[int, int]:
+    """Width and height in cells of one labelled map in a grid (the label takes one row).
+
+    ASCII maps take ``char_width`` characters a pixel (by default ``ascii_char_width``).
+    """
     h, w = map_shape
     if mode == "heatmap":
         return w, (h + 1) // 2 + 1
-    return w * ascii_char_width(w), h + 1
+    return w * (char_width or ascii_char_width(w)), h + 1
 
 
 @dataclass

@@ -1,15 +1,14 @@
 """An app factory for the UI tests: the shipped model and fixed images, so every run looks the same.
 
 The drawn samples in ``assets/samples`` need no dataset at all; journeys that need the real test
-set (image 23, class filters over 1,000 images) use it and are marked ``full_data``.
+set (image 23, class filters over 1,000 images) use it and are deselected without it.
 """
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
+from core_helpers import find_full_data
 from tui_cnn.core import data
 from tui_cnn.core.model import read_weights
 from tui_cnn.core.paths import SHIPPED_MODEL
@@ -29,9 +28,9 @@ def samples():
 
 @pytest.fixture(scope="session")
 def test_split():
-    folder = os.environ.get(data.DATA_DIR_ENV)
-    if not folder or not os.path.isdir(folder):
-        pytest.skip("needs the full Fashion-MNIST test set (set TUI_CNN_DATA_DIR)")
+    folder = find_full_data()  # tests using this fixture are deselected when it is None (tests/conftest.py)
+    if folder is None:
+        pytest.skip(f"needs the full Fashion-MNIST test set (set {data.DATA_DIR_ENV})")
     return data.load_split("test", folder)
 
 

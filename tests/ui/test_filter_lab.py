@@ -14,7 +14,6 @@ from textual.widgets import OptionList
 from tui_cnn.core import filters, resemblance
 from tui_cnn.core.images import fit_gray, read_gray
 from tui_cnn.core.paths import SCENE_PATH
-from tui_cnn.ui.screens.explorer import ExplorerScreen
 from tui_cnn.ui.screens.filter_lab import FilterLabScreen
 from tui_cnn.ui.widgets.filter_maps import FilterMaps, Layout
 from tui_cnn.ui.widgets.kernel_editor import KernelEditor
@@ -67,9 +66,7 @@ async def test_edit_kernel_cells_by_keyboard(make_app):
     app = make_app(start_index=START)
     async with app.run_test(size=BIG) as pilot:
         lab = await open_lab(app, pilot)
-        explorer = app.screen_stack[0]
-        assert isinstance(explorer, ExplorerScreen)
-        assert lab.picture is explorer.picture
+        assert lab.picture is app.state.picture
         kernel = filters.PRESETS["vertical lines"].copy()
         assert_shows(lab, kernel)
 
@@ -117,7 +114,7 @@ async def test_edit_kernel_cells_by_keyboard(make_app):
 
         await pilot.press("escape")
         await pilot.pause()
-        assert app.screen is explorer
+        assert app.screen is app.explorer
 
 
 async def test_typing_nonsense_keeps_editing(make_app):

@@ -47,7 +47,7 @@ async def test_cursor_moves_and_the_panel_checks_out(make_app):
         for _ in range(15):  # the cursor stops at the border
             await pilot.press("down", "right")
         assert focus.cursor == (10, 10)
-        cell = explain.conv_cell(app.weights, focus.acts, "conv2", focus.channel, 10, 10)
+        cell = explain.conv_cell(app.state.weights, focus.acts, "conv2", focus.channel, 10, 10)
         text = _panel_text(app)
         assert f"pixel row 10, col 10" in text and "✓ equals" in text
         assert f"{cell.bias:+.4f}" in text

@@ -17,9 +17,8 @@ from tui_cnn.ui.widgets.layer_list import LayerList
 
 
 def explorer(app) -> ExplorerScreen:
-    screen = app.screen_stack[0]
-    assert isinstance(screen, ExplorerScreen)
-    return screen
+    assert isinstance(app.explorer, ExplorerScreen)
+    return app.explorer
 
 
 async def test_pick_23_step_to_pool2_focus_channel_1_ascii(make_app, test_split):
@@ -30,36 +29,36 @@ async def test_pick_23_step_to_pool2_focus_channel_1_ascii(make_app, test_split)
         assert isinstance(app.screen, PickerScreen)
         await pilot.press("g", "2", "3", "enter")
         await pilot.pause()
-        ex = explorer(app)
-        assert app.screen is ex and ex.picture.index == 23 and ex.picture.title == "test #23"
-        assert ex.picture.label == int(test_split.labels[23])
+        ex, state = explorer(app), app.state
+        assert app.screen is ex and state.picture.index == 23 and state.picture.title == "test #23"
+        assert state.picture.label == int(test_split.labels[23])
         for _ in range(3):
             await pilot.press("right_square_bracket")
-        assert ex.layer_index == 3 and LAYERS[ex.layer_index].name == "pool2"
+        assert state.layer == 3 and LAYERS[state.layer].name == "pool2"
         grid = app.query_one(FeatureGrid)
         assert grid.total == 64
         await pilot.press("right", "enter")
         await pilot.pause()
         assert isinstance(app.screen, FocusScreen)
         assert (app.screen.layer_index, app.screen.channel) == (3, 1)
-        np.testing.assert_array_equal(app.screen.values, ex.acts.layer("pool2").values[:, :, 1])
+        np.testing.assert_array_equal(app.screen.values, state.acts.layer("pool2").values[:, :, 1])
         await pilot.press("right", "escape")
         await pilot.pause()
-        assert app.screen is ex and grid.selected == 2  # the cursor follows the focus view
+        assert app.screen is ex and grid.selected == 2 == state.channel  # the cursor follows the focus view
         await pilot.press("m")
-        assert ex.mode == "ascii" and grid.mode == "ascii"
+        assert state.mode == "ascii" and grid.mode == "ascii"
 
 
 async def test_step_through_all_layers_in_both_modes(make_app):
     app = make_app(start_index=9)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
-        ex = explorer(app)
+        state = app.state
         for mode in ("heatmap", "ascii"):
             await pilot.press("1")
             seen = []
             for _ in LAYERS:
-                seen.append((ex.layer_index, app.query_one(FeatureGrid).display, ex.mode))
+                seen.append((state.layer, app.query_one(FeatureGrid).display, state.mode))
                 await pilot.press("right_square_bracket")
             assert [s[0] for s in seen] == list(range(7))
             assert [s[1] for s in seen] == [True, True, True, True, False, False, False]
@@ -68,20 +67,26 @@ async def test_step_through_all_layers_in_both_modes(make_app):
         assert app.query_one(LayerList).highlighted == 6
 
 
-async def test_pages_cover_all_64_channels(make_app):
+async def test_fit_all_then_pages_cover_all_64_channels(make_app):
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         grid = app.query_one(FeatureGrid)
+        title = app.query_one("#layer-title")
+        assert app.state.zoom == "fit" and grid.visible_range() == (0, 63)  # all of conv1 at a glance
+        shown = grid.view.shown
+        assert shown[1] < 26 and f"64 of 64, each map at {shown[0]}x{shown[1]} of 26x26" in str(title.render())
+        await pilot.press("z", "z")  # half size, then full size
+        assert app.state.zoom == "full" and grid.view.shown == (26, 26)
         first, last = grid.visible_range()
-        assert first == 0 and 0 < last < 63  # conv1 maps do not all fit at 120x40
+        assert first == 0 and 0 < last < 63  # at full size conv1's maps do not all fit at 120x40
         covered = set()
         for _ in range(20):
             first, last = grid.visible_range()
             covered.update(range(first, last + 1))
             await pilot.press("pagedown")
         assert covered == set(range(64))
-        assert "of 64" in str(app.query_one("#layer-title").render())
+        assert "of 64" in str(title.render())
 
 
 async def test_cursor_keys_and_tab_focus(make_app):
@@ -105,11 +110,11 @@ async def test_next_previous_and_sample_wraparound(make_app, samples):
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
-        ex = explorer(app)
+        state = app.state
         await pilot.press("n", "n")
-        assert ex.picture.index == 2
+        assert state.picture.index == 2
         await pilot.press("p", "p", "p")
-        assert ex.picture.index == len(samples) - 1
+        assert state.picture.index == len(samples) - 1
 
 
 async def test_open_own_png_and_broken_file(make_app, tmp_path):
@@ -122,14 +127,14 @@ async def test_open_own_png_and_broken_file(make_app, tmp_path):
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
-        ex = explorer(app)
+        state = app.state
         await pilot.press("o", *str(good), "enter")
         await pilot.pause()
-        assert ex.picture.title == "my shoe.png" and ex.picture.label is None
-        assert ex.picture.image.shape == (28, 28) and ex.picture.image.max() == 255
+        assert state.picture.title == "my shoe.png" and state.picture.label is None
+        assert state.picture.image.shape == (28, 28) and state.picture.image.max() == 255
         await pilot.press("o", *str(broken), "enter")
         await pilot.pause()
-        assert ex.picture.title == "my shoe.png"  # unchanged, and the app still runs
+        assert state.picture.title == "my shoe.png"  # unchanged, and the app still runs
         messages = [n.message for n in app._notifications]
         assert any("broken.png" in m and "not a readable image" in m for m in messages)
 
@@ -148,7 +153,7 @@ async def test_help_and_command_palette(make_app):
         await pilot.pause(0.3)
         await pilot.press("enter")
         await pilot.pause()
-        assert explorer(app).mode == "ascii"
+        assert app.state.mode == "ascii"
 
 
 async def test_too_small_then_large_enough(make_app):
@@ -176,12 +181,12 @@ async def test_picker_filters_and_mistakes(make_app, test_split):
         await pilot.press("x")
         wrong = picker.indices
         assert 0 < len(wrong) < 1000
-        assert (app.predictions[wrong] != test_split.labels[wrong]).all()
+        assert (app.state.predictions[wrong] != test_split.labels[wrong]).all()
         await pilot.press("a")
-        assert len(picker.indices) == (app.predictions != test_split.labels).sum()
+        assert len(picker.indices) == (app.state.predictions != test_split.labels).sum()
         await pilot.press("enter")
         await pilot.pause()
-        assert explorer(app).picture.index == int(picker.indices[0])
+        assert app.screen is explorer(app) and app.state.picture.index == int(picker.indices[0])
 
 
 @pytest.mark.parametrize("answer", ["abc", "99999"])
@@ -200,7 +205,7 @@ async def test_mouse_selects_and_opens_a_channel(make_app):
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         grid = app.query_one(FeatureGrid)
-        cell_w = 26 + 1  # conv1 maps are 26 columns wide, one column apart
+        cell_w = grid.view.shown[1] + 1  # maps one column apart
         await pilot.click(FeatureGrid, offset=(cell_w + 3, 4))
         assert grid.selected == 1 and isinstance(app.screen, ExplorerScreen)
         await pilot.click(FeatureGrid, offset=(cell_w + 3, 4))

@@ -163,10 +163,10 @@ async def test_a_failing_trainer_shows_one_line_and_the_app_goes_on(make_app, sh
         await wait_until(pilot, lambda: not screen.running)
         status = str(screen.query_one("#train-status").render())
         assert "Training failed: RuntimeError: the fake trainer broke on purpose" in status
-        assert app.model_label == "shipped" and app.weights is shipped_weights
+        assert app.state.model_label == "shipped" and app.state.weights is shipped_weights
         assert screen.check_action("start", ()) is True  # ready for another go
         await pilot.press("escape")
-        assert app.screen is app.screen_stack[0] and app.is_running
+        assert app.screen is app.explorer and app.is_running
 
 
 async def test_settings_reach_the_trainer(make_app, shipped_weights):
@@ -261,24 +261,24 @@ async def test_train_stop_explore_switch_and_resume(make_app, samples, shipped_w
         model = load_keras_model(saved)  # Keras loads it, and it holds what the explorer now uses
         kept = read_weights(saved)
         for layer in WEIGHTED_LAYERS:
-            assert np.array_equal(app.weights.kernel(layer), kept.kernel(layer))
+            assert np.array_equal(app.state.weights.kernel(layer), kept.kernel(layer))
             assert np.array_equal(model.get_layer(index=_keras_index(model, layer)).get_weights()[0], kept.kernel(layer))
         assert not np.array_equal(kept.conv1_kernel, shipped_weights.conv1_kernel)
-        assert app.model_label == "trained"
+        assert app.state.model_label == "trained"
 
         await pilot.press("escape")
-        explorer = app.screen
-        assert explorer is app.screen_stack[0]
-        expected = activations.compute(kept, explorer.picture.image).probabilities
-        np.testing.assert_allclose(explorer.acts.probabilities, expected, rtol=1e-6)
+        state = app.state
+        assert app.screen is app.explorer
+        expected = activations.compute(kept, state.picture.image).probabilities
+        np.testing.assert_allclose(state.acts.probabilities, expected, rtol=1e-6)
 
         await pilot.press("w")  # back to the shipped model
-        assert app.model_label == "shipped"
-        np.testing.assert_allclose(explorer.acts.probabilities,
-                                   activations.compute(shipped_weights, explorer.picture.image).probabilities,
+        assert app.state.model_label == "shipped"
+        np.testing.assert_allclose(state.acts.probabilities,
+                                   activations.compute(shipped_weights, state.picture.image).probabilities,
                                    rtol=1e-6)
         await pilot.press("w")  # and to the trained one again
-        assert app.model_label == "trained"
+        assert app.state.model_label == "trained"
 
         await pilot.press("t", "r")  # resume epochs 2 to 5 from epoch 1's saved model
         assert app.screen is screen
@@ -286,7 +286,7 @@ async def test_train_stop_explore_switch_and_resume(make_app, samples, shipped_w
         assert (screen.done.reason, screen.done.epochs_completed) == ("finished", 5)
         assert [row.epoch for row in screen.history.rows] == [1, 2, 3, 4, 5]
         assert len(screen.history.x) == 5 * 8
-        assert not np.array_equal(app.weights.conv1_kernel, kept.conv1_kernel)
+        assert not np.array_equal(app.state.weights.conv1_kernel, kept.conv1_kernel)
 
 
 def _keras_index(model, layer: str) -> int:

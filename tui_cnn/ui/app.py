@@ -2,6 +2,9 @@
 
 Exploring never imports TensorFlow: the weights come straight from the ``.keras`` file and the
 activations are plain numpy, so the first maps appear in well under a second.
+
+The app owns the one ``ExploreState`` (``app.state``, see ``tui_cnn.ui.state``): every change goes
+through ``update_state``, which publishes it on ``state_changed`` for the screens to redraw.
 """
 
 from __future__ import annotations
@@ -9,7 +12,6 @@ from __future__ import annotations
 import gc
 import os
 import sys
-from collections import OrderedDict
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -19,13 +21,14 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.message import Message
 from textual.screen import Screen
+from textual.signal import Signal
 
 from tui_cnn.core import activations, data, paths
-from tui_cnn.core.activations import Activations
 from tui_cnn.core.model import ModelFileError, Weights, read_weights
 from tui_cnn.core.samples import SOURCE as SAMPLES_SOURCE
 from tui_cnn.ui.picture import Picture
 from tui_cnn.ui.screens.explorer import ExplorerScreen
+from tui_cnn.ui.state import Change, ExploreState
 
 MIN_SIZE = (60, 20)
 
@@ -75,21 +78,27 @@ class TuiCnnApp(App):
         self.model_path = Path(model_path) if model_path else None
         self.data_dir = data_dir
         self.download = download
-        self.weights = weights
-        self.model_label = model_label or (self.model_path.name if self.model_path else "")
-        self.images = images
-        self.index = start_index
-        self.predictions: np.ndarray | None = None
+        self._given = (weights, model_label or (self.model_path.name if self.model_path else ""), images)
+        self.state = ExploreState(index=start_index)
+        self.state_changed: Signal[Change] = Signal(self, "state_changed")
         self._predicting_for: tuple[int, int] | None = None
-        self._acts: OrderedDict[tuple, Activations] = OrderedDict()
+
+    def update_state(self, **changes: object) -> frozenset[str]:
+        """Change the exploring state and tell every subscriber what changed (nothing if nothing did)."""
+        changed = self.state.update(**changes)
+        if changed:
+            self.state_changed.publish(Change(changed))
+        return changed
 
     def get_default_screen(self) -> Screen:
-        return ExplorerScreen()
+        self.explorer = ExplorerScreen()  # the bottom of the stack; the palette runs its actions
+        return self.explorer
 
     def on_mount(self) -> None:
         self.check_size()
-        if self.weights is not None and self.images is not None:
-            self.post_message(self.Loaded(self.weights, self.model_label, self.images, []))
+        weights, label, images = self._given
+        if weights is not None and images is not None:
+            self.post_message(self.Loaded(weights, label, images, []))
         else:
             self.load_startup()
 
@@ -144,18 +153,18 @@ class TuiCnnApp(App):
     def _loaded(self, event: Loaded) -> None:
         for problem in event.problems:
             self.notify(problem, severity="warning", timeout=12)
-        self.weights, self.model_label, self.images = event.weights, event.model_label, event.images
-        if self.weights is None:
+        if event.weights is None:
             self.notify("No usable model: pass --model FILE or reinstall tui-cnn", severity="error", timeout=30)
             return
-        self.show_index(min(self.index, len(self.images) - 1) if self.images else 0)
+        self.update_state(weights=event.weights, model_label=event.model_label, images=event.images)
+        self.show_index(min(self.state.index, len(event.images) - 1) if event.images else 0)
         # Everything loaded so far (modules, styles, the model) lives as long as the app: keep it
         # out of the garbage collector's full passes, which otherwise stall a key press now and then.
         gc.freeze()
 
     @on(DatasetArrived)
     def _dataset_arrived(self, event: DatasetArrived) -> None:
-        self.images, self.predictions = event.images, None
+        self.update_state(images=event.images)
         self.notify(f"Fashion-MNIST downloaded: {len(event.images):,} test images")
         self.show_index(0)
 
@@ -165,54 +174,33 @@ class TuiCnnApp(App):
 
     # -- images ------------------------------------------------------------------------------
 
-    def activations(self, picture: Picture) -> Activations:
-        """Every layer for ``picture``, cached for the last few images."""
-        key = (picture.key, id(self.weights))
-        acts = self._acts.get(key)
-        if acts is None:
-            acts = activations.compute(self.weights, picture.image)
-            self._acts[key] = acts
-            while len(self._acts) > 32:
-                self._acts.popitem(last=False)
-        return acts
-
-    def picture_at(self, index: int) -> Picture:
-        label = int(self.images.labels[index])
-        return Picture(self.images.images[index], label, f"{self.set_name()} #{index}", index)
-
-    def set_name(self) -> str:
-        return "sample" if self.images.source == SAMPLES_SOURCE else "test"
-
     def show_index(self, index: int) -> None:
-        if not self.images or self.weights is None:
+        """Show image ``index`` of the image set (wrapping round)."""
+        state = self.state
+        if not state.images or state.weights is None:
             return
-        self.index = index % len(self.images)
-        self.show_picture(self.picture_at(self.index))
+        index %= len(state.images)
+        self.update_state(index=index, picture=state.picture_at(index))
 
     def show_picture(self, picture: Picture) -> None:
-        self.screen_stack[0].show_picture(picture)
+        self.update_state(picture=picture)
 
     def step_image(self, step: int) -> None:
-        self.show_index(self.index + step)
+        self.show_index(self.state.index + step)
 
     def use_model(self, weights: Weights, label: str) -> None:
         """Explore ``weights`` from now on (a model just trained, or the shipped one again)."""
-        self.weights, self.model_label, self.predictions = weights, label, None
-        self._acts.clear()
-        picture = getattr(self.screen_stack[0], "picture", None)
-        if picture is not None:
-            self.show_picture(picture)  # redraws the explorer with the new weights
-        else:
-            self.show_index(self.index)
+        self.update_state(weights=weights, model_label=label)
 
     def ensure_predictions(self) -> None:
         """Start computing every image's prediction (about 1.5 s for 10,000) unless done."""
-        if self.predictions is not None or self.weights is None or self.images is None:
+        state = self.state
+        if state.predictions is not None or state.weights is None or state.images is None:
             return
-        wanted = (id(self.weights), id(self.images))
+        wanted = (id(state.weights), id(state.images))
         if self._predicting_for != wanted:  # not already on its way for this model and image set
             self._predicting_for = wanted
-            self.compute_predictions(self.weights, self.images)
+            self.compute_predictions(state.weights, state.images)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="predictions")
     def compute_predictions(self, weights: Weights, images: data.Split) -> None:
@@ -221,21 +209,22 @@ class TuiCnnApp(App):
 
     @on(PredictionsReady)
     def _predictions_ready(self, event: PredictionsReady) -> None:
-        from tui_cnn.ui.screens.picker import PickerScreen
-
-        if event.weights is not self.weights or event.images is not self.images:
+        if event.weights is not self.state.weights or event.images is not self.state.images:
             return  # computed for a model or image set that has since been replaced
-        self.predictions, self._predicting_for = event.predictions, None
-        if isinstance(self.screen, PickerScreen):
-            self.screen.predictions_ready()
+        self._predicting_for = None
+        self.update_state(predictions=event.predictions)
 
     # -- actions -----------------------------------------------------------------------------
 
     def action_pick_image(self) -> None:
         from tui_cnn.ui.screens.picker import PickerScreen
 
-        if self.images is not None and self.weights is not None:
-            self.push_screen(PickerScreen())
+        if self.state.images is not None and self.state.weights is not None:
+            self.push_screen(PickerScreen(), self._picked)
+
+    def _picked(self, index: int | None) -> None:
+        if index is not None:
+            self.show_index(index)
 
     def action_open_file(self) -> None:
         from tui_cnn.ui.screens.prompt_modal import PromptModal
@@ -264,7 +253,7 @@ class TuiCnnApp(App):
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        explorer = self.screen_stack[0]
+        explorer = self.explorer
         for binding in ExplorerScreen.BINDINGS:
             if binding.show:
                 yield SystemCommand(binding.tooltip or binding.description, f"key {binding.key_display or binding.key}",

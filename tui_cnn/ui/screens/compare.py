@@ -18,6 +18,7 @@ from tui_cnn.core.model import LAYERS
 from tui_cnn.core.samples import SOURCE as SAMPLES_SOURCE
 from tui_cnn.ui.screens.prompt_modal import PromptModal
 from tui_cnn.ui.widgets.comparison_grid import ComparisonGrid, ComparisonRow
+from tui_cnn.ui.state import AppAccess
 from tui_cnn.ui.widgets.quiet_footer import QuietFooter
 
 COURSE_IMAGES = (0, 23, 28)  # the course's FIRST_IMAGE, SECOND_IMAGE and THIRD_IMAGE
@@ -27,7 +28,7 @@ SHOES = ("Sandal", "Sneaker", "Ankle boot")
 SCALE_NAMES = {"map": "scale per map", "column": "one scale per column"}
 
 
-class CompareScreen(Screen):
+class CompareScreen(AppAccess, Screen):
     """Three images down, conv1 pool1 conv2 pool2 across, one channel."""
 
     BINDINGS = [
@@ -70,11 +71,11 @@ class CompareScreen(Screen):
 
     @property
     def on_samples(self) -> bool:
-        return self.app.images is not None and self.app.images.source == SAMPLES_SOURCE
+        return self.state.images is not None and self.state.images.source == SAMPLES_SOURCE
 
     def default_indices(self) -> list[int]:
         """The course's test images 0, 23 and 28; on the drawn samples, their three shoes."""
-        images = self.app.images
+        images = self.state.images
         if images is None or not len(images):
             return []
         if self.on_samples:
@@ -86,16 +87,16 @@ class CompareScreen(Screen):
         return [i % len(images) for i in chosen]
 
     def redraw(self) -> None:
-        app = self.app
-        if app.images is None or app.weights is None:
+        state = self.state
+        if state.images is None or state.weights is None:
             self.query_one("#compare-title", Static).update("No model or images loaded yet.")
             return
-        if app.images.source != self.source:  # the dataset arrived after starting on samples
-            self.source, self.indices = app.images.source, self.default_indices()
+        if state.images.source != self.source:  # the dataset arrived after starting on samples
+            self.source, self.indices = state.images.source, self.default_indices()
         rows = []
         for index in self.indices:
-            picture = app.picture_at(index)
-            acts = app.activations(picture)
+            picture = state.picture_at(index)
+            acts = state.cache.get(state.weights, picture)
             rows.append(ComparisonRow(picture.title, picture.label_name,
                                       [acts.layer(spec.name).channel(self.channel) for spec in COMPARED_LAYERS]))
         headers = [f"{spec.name} {spec.output_shape[0]}x{spec.output_shape[1]}" for spec in COMPARED_LAYERS]
@@ -140,11 +141,11 @@ class CompareScreen(Screen):
 
     def action_step_image(self, step: int) -> None:
         if self.indices:
-            self.indices[self.row] = (self.indices[self.row] + step) % len(self.app.images)
+            self.indices[self.row] = (self.indices[self.row] + step) % len(self.state.images)
             self.redraw()
 
     def action_defaults(self) -> None:
-        self.source = self.app.images.source if self.app.images is not None else None
+        self.source = self.state.images.source if self.state.images is not None else None
         self.indices, self.row = self.default_indices(), 0
         self.redraw()
 
@@ -173,12 +174,12 @@ class CompareScreen(Screen):
     def action_ask_image(self) -> None:
         if not self.indices:
             return
-        total = len(self.app.images)
+        total = len(self.state.images)
         question = f"Which image for row {self.row + 1}? (0-{total - 1})"
         self.app.push_screen(PromptModal(question, str(self.indices[self.row])), self._image_answer)
 
     def _image_answer(self, answer: str | None) -> None:
-        number = self._number(answer, len(self.app.images), "image")
+        number = self._number(answer, len(self.state.images), "image")
         if number is not None:
             self.indices[self.row] = number
             self.redraw()

@@ -1,4 +1,9 @@
-"""ExplorerScreen: the chosen image, the layer list and the current layer's output."""
+"""ExplorerScreen: the chosen image, the layer list and the current layer's output.
+
+Everything on it is a view of the app's ``ExploreState``: keys change the state through
+``app.update_state`` and ``refresh_view`` redraws the header, the layer list, the grid or the
+vector view and the image panel from it when ``app.state_changed`` says it changed.
+"""
 
 from __future__ import annotations
 
@@ -12,9 +17,7 @@ from textual.screen import Screen
 from textual.widgets import OptionList, Static
 
 from tui_cnn import render
-from tui_cnn.core.activations import Activations
-from tui_cnn.core.model import LAYERS
-from tui_cnn.ui.picture import Picture
+from tui_cnn.ui.state import AppAccess, Change, ExploreState
 from tui_cnn.ui.widgets.feature_grid import FeatureGrid, View
 from tui_cnn.ui.widgets.image_panel import ImagePanel
 from tui_cnn.ui.widgets.layer_list import LayerList, shape_text
@@ -23,9 +26,36 @@ from tui_cnn.ui.widgets.quiet_footer import QuietFooter
 
 MODE_NAMES = {"heatmap": "heatmap", "ascii": "ASCII"}
 SCALE_NAMES = {"map": "scale per map", "layer": "scale per layer"}
+NEXT_ZOOM = {"fit": "half", "half": "full", "full": "fit"}
 
 
-class ExplorerScreen(Screen):
+def header_text(state: ExploreState, view: View | None) -> str:
+    """The explorer's header for ``state``; ``view`` is what the grid shows of a spatial layer."""
+    spec = state.spec
+    parts = [f"[b]{state.layer + 1} {spec.name}[/b]", spec.title, shape_text(spec.output_shape)]
+    spatial = len(spec.output_shape) == 3
+    if spatial and view is not None:
+        parts.append(shown_text(view))
+    look = MODE_NAMES[state.mode]
+    if state.mode == "heatmap" and spec.kind not in ("dense", "output"):  # bars have no colour map
+        look += f" {state.cmap}"
+    if spatial:
+        look += f", {SCALE_NAMES[state.scale]}"
+    parts.append(look)
+    return " · ".join(parts)
+
+
+def shown_text(view: View) -> str:
+    """Which maps are on screen and at what size, e.g. "64 of 64, each map at 7x7 of 26x26 (block means)"."""
+    which = f"{view.total} of {view.total}" if view.everything else f"channels {view.first}-{view.last} of {view.total}"
+    (h, w), (full_h, full_w) = view.shown, view.full
+    if (h, w) == (full_h, full_w):
+        return f"[b]{which}[/b], full size"
+    how = "2x2 means" if (h, w) == ((full_h + 1) // 2, (full_w + 1) // 2) else "block means"
+    return f"[b]{which}[/b], each map at {h}x{w} of {full_h}x{full_w} ({how})"
+
+
+class ExplorerScreen(AppAccess, Screen):
     """Step through the layers of the model for one image."""
 
     BINDINGS = [
@@ -37,7 +67,7 @@ class ExplorerScreen(Screen):
         Binding("m", "toggle_mode", "Mode", tooltip="Heatmap or ASCII"),
         Binding("c", "cycle_cmap", "Colours", tooltip="Cycle the colour map: inferno, viridis, gray"),
         Binding("s", "toggle_scale", "Scale", tooltip="Scale each map on its own, or one scale for the layer"),
-        Binding("z", "toggle_half", "Zoom", tooltip="Half-size maps: four times as many on a page"),
+        Binding("z", "cycle_zoom", "Zoom", tooltip="Zoom: every map shrunk to fit, half size, full size"),
         Binding("n", "step_image(1)", "Next image", show=False),
         Binding("p", "step_image(-1)", "Prev image", show=False),
         Binding("r", "random_image", "Random image", show=False),
@@ -52,20 +82,14 @@ class ExplorerScreen(Screen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.picture: Picture | None = None
-        self.acts: Activations | None = None
-        self.layer_index = 0
-        self.mode = "heatmap"
-        self.cmap = "inferno"
-        self.scale = "map"
-        self.half = False
-        self.mounted = False
+        self.stale = True  # the state changed while another screen was on top
+        self.refocus_grid = False  # the grid had the focus when a vector layer hid it
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="body"):
             with Vertical(id="sidebar"):
                 yield ImagePanel(id="image")
-                yield LayerList(id="layers")
+                yield LayerList(self.state.layers, id="layers")
             with Vertical(id="main"):
                 yield Static("Loading the model and images...", id="layer-title")
                 yield FeatureGrid(id="grid")
@@ -73,68 +97,82 @@ class ExplorerScreen(Screen):
         yield QuietFooter(compact=True, show_command_palette=False)  # ctrl+p is listed in the help
 
     def on_mount(self) -> None:
-        self.query_one(LayerList).highlighted = self.layer_index
+        self.query_one(LayerList).highlighted = self.state.layer
         grid = self.query_one(FeatureGrid)
         grid.focus()
         self.watch(grid, "view", self._grid_changed, init=False)
-        self.mounted = True
+        self.tui.state_changed.subscribe(self, self._state_changed)
         self.refresh_view()  # a picture may have arrived before the widgets existed
 
-    def show_picture(self, picture: Picture) -> None:
-        """Compute every layer for ``picture`` (well under a millisecond) and redraw."""
-        self.picture = picture
-        self.acts = self.app.activations(picture)
-        self.refresh_view()
+    def _state_changed(self, change: Change) -> None:
+        if "layers" in change:
+            self.query_one(LayerList).show_layers(self.state.layers)
+        if self.is_current:
+            self.refresh_view()
+        else:
+            self.stale = True  # redrawn when it is on top again
+
+    def on_screen_resume(self) -> None:
+        if self.stale:
+            self.refresh_view()
 
     def refresh_view(self) -> None:
-        if self.acts is None or self.picture is None or not self.mounted:
+        """Redraw every part of the screen from the state (parts that did not change cost nothing)."""
+        state = self.state
+        acts = state.acts
+        if acts is None or not self.is_mounted:
             return
+        self.stale = False
         compact = self.size.width < 110
-        self.query_one(ImagePanel).show(self.picture, self.acts.probabilities, self.mode, compact,
-                                        self.app.model_label)
-        output = self.acts.layers[self.layer_index]
+        self.query_one(ImagePanel).show(state.picture, acts.probabilities, state.mode, compact, state.model_label)
+        layer_list = self.query_one(LayerList)
+        if layer_list.highlighted != state.layer:
+            layer_list.highlighted = state.layer
+        output = acts.layers[state.layer]
         grid, vector = self.query_one(FeatureGrid), self.query_one(VectorView)
-        grid.display, vector.display = output.is_spatial, not output.is_spatial
         if output.is_spatial:
-            grid.show_maps(output.values, (self.picture.key, output.name, id(self.app.weights)), self.mode, self.cmap, self.scale,
-                           half=self.half)
+            vector.display = False
+            if not grid.display:
+                grid.display = True
+                if self.refocus_grid:
+                    grid.focus()
+                    self.refocus_grid = False
+            key = (state.picture.key, output.name, id(state.weights))
+            grid.show_maps(output.values, key, state.mode, state.cmap, state.scale, zoom=state.zoom,
+                           selected=state.channel)
         else:
-            label = self.picture.label
-            vector.show_vector(output.values, output.kind, self.mode, self.cmap, self.acts.predicted, label)
-            self._set_title()
+            if grid.has_focus:  # the layer list has the keys while the grid is hidden; the grid gets them back
+                self.refocus_grid = True
+                layer_list.focus()
+            grid.display, vector.display = False, True
+            vector.show_vector(output.values, output.kind, state.mode, state.cmap, acts.predicted, state.picture.label)
+        self._set_title()
 
-    def _set_title(self, first: int | None = None, last: int | None = None) -> None:
-        spec = LAYERS[self.layer_index]
-        parts = [f"[b]{self.layer_index + 1} {spec.name}[/b]", spec.title, shape_text(spec.output_shape)]
-        if first is not None:
-            parts.append(f"[b]channels {first}-{last} of {spec.output_shape[-1]}[/b]")
-        look = MODE_NAMES[self.mode]
-        if first is not None:
-            look += f" {self.cmap}" if self.mode == "heatmap" else ""
-            look += f", {SCALE_NAMES[self.scale]}" + (", half size" if self.half else "")
-        parts.append(look)
+    def _set_title(self) -> None:
+        grid = self.query_one(FeatureGrid)
+        view = grid.view if grid.display else None
         # The title has a fixed height, so it can skip a layout pass of the screen.
-        self.query_one("#layer-title", Static).update(" · ".join(parts), layout=False)
+        self.query_one("#layer-title", Static).update(header_text(self.state, view), layout=False)
 
     def _grid_changed(self, view: View) -> None:
-        self._set_title(view.first, view.last)
+        """The user moved the grid's cursor or paged, or the grid was resized."""
+        if self.stale or not self.is_current or not self.query_one(FeatureGrid).display or not self.state.spatial:
+            return  # the grid still shows an older state (a resize on coming back): refresh_view updates it
+        if view.selected != self.state.channel:
+            self.tui.update_state(channel=view.selected)  # redraws the title too
+        else:
+            self._set_title()
 
     @on(FeatureGrid.ChannelChosen)
     def _open_channel(self, event: FeatureGrid.ChannelChosen) -> None:
         from tui_cnn.ui.screens.focus import FocusScreen
 
-        screen = FocusScreen(self.acts, self.layer_index, event.channel, self.cmap, self.mode)
-        self.app.push_screen(screen, self._focus_closed)
-
-    def _focus_closed(self, channel: int | None) -> None:
-        if channel is not None:
-            self.query_one(FeatureGrid).selected = channel
+        self.tui.update_state(channel=event.channel)
+        self.app.push_screen(FocusScreen())
 
     @on(OptionList.OptionHighlighted, "#layers")
     def _layer_highlighted(self, event: OptionList.OptionHighlighted) -> None:
-        if event.option_index != self.layer_index:
-            self.layer_index = event.option_index
-            self.refresh_view()
+        self.tui.update_state(layer=event.option_index)
 
     def on_resize(self) -> None:
         self.refresh_view()
@@ -145,40 +183,33 @@ class ExplorerScreen(Screen):
             grid.action_open()
 
     def action_layer(self, step: int) -> None:
-        self.action_goto_layer(min(max(self.layer_index + step, 0), len(LAYERS) - 1))
+        self.action_goto_layer(min(max(self.state.layer + step, 0), len(self.state.layers) - 1))
 
     def action_goto_layer(self, index: int) -> None:
-        # Redraw now rather than on the list's OptionHighlighted message, which would arrive after
-        # this frame and cost a second one.
-        if index != self.layer_index:
-            self.layer_index = index
-            self.refresh_view()
-        self.query_one(LayerList).highlighted = index
+        if index < len(self.state.layers):
+            self.tui.update_state(layer=index)
 
     def action_toggle_mode(self) -> None:
-        self.mode = render.other_mode(self.mode)
-        self.refresh_view()
+        self.tui.update_state(mode=render.other_mode(self.state.mode))
 
     def action_cycle_cmap(self) -> None:
-        self.cmap = render.next_cmap(self.cmap)
-        if self.mode == "ascii":
-            self.notify(f"Colour map {self.cmap} shows in heatmap mode (press m)")
-        self.refresh_view()
+        cmap = render.next_cmap(self.state.cmap)
+        if self.state.mode == "ascii":
+            self.notify(f"Colour map {cmap} shows in heatmap mode (press m)")
+        self.tui.update_state(cmap=cmap)
 
     def action_toggle_scale(self) -> None:
-        self.scale = "layer" if self.scale == "map" else "map"
-        self.refresh_view()
+        self.tui.update_state(scale="layer" if self.state.scale == "map" else "map")
 
-    def action_toggle_half(self) -> None:
-        self.half = not self.half
-        self.refresh_view()
+    def action_cycle_zoom(self) -> None:
+        self.tui.update_state(zoom=NEXT_ZOOM[self.state.zoom])
 
     def action_step_image(self, step: int) -> None:
-        self.app.step_image(step)
+        self.tui.step_image(step)
 
     def action_random_image(self) -> None:
-        if self.app.images:
-            self.app.show_index(random.randrange(len(self.app.images)))
+        if self.state.images:
+            self.tui.show_index(random.randrange(len(self.state.images)))
 
     def action_train(self) -> None:
         from tui_cnn.ui.screens.training import TrainingScreen
@@ -188,22 +219,22 @@ class ExplorerScreen(Screen):
     def action_filter_lab(self) -> None:
         from tui_cnn.ui.screens.filter_lab import FilterLabScreen
 
-        if self.picture is not None:
-            self.app.push_screen(FilterLabScreen(self.picture, self.mode))
+        if self.state.picture is not None:
+            self.app.push_screen(FilterLabScreen())
 
     def action_summary(self) -> None:
         from tui_cnn.ui.screens.summary import SummaryScreen
 
-        if self.app.weights is not None:
+        if self.state.weights is not None:
             self.app.push_screen(SummaryScreen())
 
     def action_compare(self) -> None:
         from tui_cnn.ui.screens.compare import CompareScreen
 
-        if self.app.weights is not None and self.app.images:
-            self.app.push_screen(CompareScreen(self.mode, self.cmap))
+        if self.state.weights is not None and self.state.images:
+            self.app.push_screen(CompareScreen(self.state.mode, self.state.cmap))
 
     def action_switch_model(self) -> None:
         from tui_cnn.ui.screens.training import switch_model
 
-        switch_model(self.app)
+        switch_model(self.tui)

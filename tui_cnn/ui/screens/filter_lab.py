@@ -5,7 +5,8 @@ model's own first-layer kernels (l) to load, and beside them the picture, the pi
 filter and its 2x2 max pooling. The picture (p) is the explorer's 28x28 image, the scene the
 project draws (``assets/scene.png``: a staircase and a building, full of straight lines), or an
 image file the user opens (o); the last two are shown as large as the pane allows, grayscale and
-as they are (not inverted like the explorer's own files). Every change recomputes at once.
+as they are (not inverted like the explorer's own files). Every change recomputes at once. The explorer's picture, the mode and the colour map are the
+app's state (``m`` and ``c`` here change the explorer's too).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from tui_cnn import render
 from tui_cnn.core import filters, images, resemblance, wording
 from tui_cnn.core.paths import SCENE_PATH
 from tui_cnn.ui.picture import Picture
+from tui_cnn.ui.state import AppAccess, Change
 from tui_cnn.ui.widgets.filter_maps import FilterMaps
 from tui_cnn.ui.widgets.kernel_editor import KernelEditor, format_value
 from tui_cnn.ui.widgets.quiet_footer import QuietFooter
@@ -38,7 +40,7 @@ TALL = 32  # rows from which the lab has room for air between panes and the gene
 MODE_NAMES = {"heatmap": "heatmap", "ascii": "ASCII"}
 
 
-class FilterLabScreen(Screen):
+class FilterLabScreen(AppAccess, Screen):
     """Try 3x3 filters on one picture and watch convolution and pooling happen."""
 
     VERTICAL_BREAKPOINTS = [(0, "-short"), (TALL, "-tall")]  # tall terminals get some air between panes
@@ -56,6 +58,7 @@ class FilterLabScreen(Screen):
         Binding("o", "open_file", "Open", tooltip="Open an image file, shown as large as fits"),
         Binding("w", "weight", "Weight"),
         Binding("m", "toggle_mode", "Mode", tooltip="Heatmap or ASCII"),
+        Binding("c", "cycle_cmap", "Colours", show=False, tooltip="Colour map of the filtered maps"),
         Binding("escape", "back", "Back"),
     ]
 
@@ -66,13 +69,12 @@ class FilterLabScreen(Screen):
             super().__init__()
             self.path, self.gray, self.problem = path, gray, problem
 
-    def __init__(self, picture: Picture, mode: str = "heatmap") -> None:
+    def __init__(self) -> None:
         super().__init__()
-        self.picture, self.mode = picture, mode
         self.showing = "image"  # one of PICTURES
         self.full: dict[str, np.ndarray] = {}  # the scene's and the file's grayscale pixels, full size
         self.file_name = ""
-        self.image = picture.image  # the picture being filtered, as shown (the big ones fitted to the pane)
+        self.image = self.state.picture.image  # the picture filtered, as shown (the big ones fitted to the pane)
         self._ranked: list[tuple[int, resemblance.Resemblance]] = []
         self._ranked_for = None  # the Weights the ranking was computed for
         self._fitted_room = (0, 0)  # the pane's room the big picture was last fitted to
@@ -95,7 +97,23 @@ class FilterLabScreen(Screen):
 
     def on_mount(self) -> None:
         self.query_one(KernelEditor).focus()
+        self.tui.state_changed.subscribe(self, self._state_changed)
         self.recompute()
+
+    def _state_changed(self, change: Change) -> None:
+        """The explorer's picture, the mode and the colour map are the app's state."""
+        if "picture" in change and self.showing == "image":
+            self.image = self.picture.image
+        if change.touches("picture", "mode", "cmap"):
+            self.recompute()
+
+    @property
+    def picture(self) -> Picture:
+        return self.state.picture
+
+    @property
+    def mode(self) -> str:
+        return self.state.mode
 
     def on_resize(self) -> None:
         self.query_one("#lab-notes", Static).update(self._notes())
@@ -173,7 +191,7 @@ class FilterLabScreen(Screen):
         self.pooled = filters.max_pool(self.filtered)
         maps = [("image", self.image.astype(np.float64)), ("filtered", self.filtered),
                 ("pooled", self.pooled)]
-        self.query_one(FilterMaps).show(maps, self.mode)
+        self.query_one(FilterMaps).show(maps, self.mode, self.state.cmap)
         self.query_one("#lab-title", Static).update(self._title())
         self.query_one("#lab-notes", Static).update(self._notes())
 
@@ -189,7 +207,7 @@ class FilterLabScreen(Screen):
         title.append("Filter lab", "bold")
         title.append(f" · {self._picture_name()} · ")
         title.append(self._source_name(), "bold")
-        title.append(f" · {MODE_NAMES[self.mode]}")
+        title.append(f" · {MODE_NAMES[self.mode]}" + (f" {self.state.cmap}" if self.mode == "heatmap" else ""))
         return title
 
     def _picture_name(self) -> str:
@@ -277,7 +295,7 @@ class FilterLabScreen(Screen):
 
     def _ranking(self) -> list[tuple[int, resemblance.Resemblance]] | None:
         """The model's conv1 kernels, closest to a hand-made filter first (None without a model)."""
-        weights = self.app.weights
+        weights = self.state.weights
         if weights is None:
             self.notify("No model is loaded, so there are no learned kernels", severity="warning")
             return None
@@ -312,15 +330,17 @@ class FilterLabScreen(Screen):
 
     def _load_learned(self, channel: int) -> None:
         self.channel = channel
-        kernel = self.app.weights.conv1_kernel[:, :, 0, channel]
+        kernel = self.state.weights.conv1_kernel[:, :, 0, channel]
         self._load(kernel, "learned", weight=filters.fitting_weight(self.image, kernel))
 
     def action_weight(self) -> None:
         self.query_one(KernelEditor).edit_weight()
 
     def action_toggle_mode(self) -> None:
-        self.mode = render.other_mode(self.mode)
-        self.recompute()
+        self.tui.update_state(mode=render.other_mode(self.mode))  # recomputes
+
+    def action_cycle_cmap(self) -> None:
+        self.tui.update_state(cmap=render.next_cmap(self.state.cmap))  # recomputes
 
     def action_back(self) -> None:
         self.dismiss()

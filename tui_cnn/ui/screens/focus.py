@@ -3,6 +3,9 @@
 Press ``i`` to inspect pixels: a cursor on the map, and beside it the arithmetic that produced the
 pixel under it (a convolution's patch, kernel, products and sum; a pooling window and its winner),
 with the input it read highlighted.
+
+The layer, the channel, the mode and the colour map are the app's state: ←→ and ``m`` here change
+them for the explorer too.
 """
 
 from __future__ import annotations
@@ -20,14 +23,14 @@ from textual.widgets import Static
 from tui_cnn import render
 from tui_cnn.core import explain
 from tui_cnn.core.activations import Activations
-from tui_cnn.core.model import LAYERS
+from tui_cnn.ui.state import AppAccess, Change
 from tui_cnn.ui.widgets.arithmetic_panel import ArithmeticPanel
 from tui_cnn.ui.widgets.quiet_footer import QuietFooter
 
 STRONGEST_INPUTS = 4  # of conv2's 64 input kernels, how many to show (the largest by |weights|)
 
 
-class FocusScreen(Screen[int]):
+class FocusScreen(AppAccess, Screen):
     """A single feature map, as large as the terminal allows."""
 
     BINDINGS = [
@@ -39,12 +42,12 @@ class FocusScreen(Screen[int]):
         Binding("comma", "channel(-1)", "Prev channel", key_display=",", show=False),
         Binding("i", "toggle_inspect", "Inspect pixels"),
         Binding("m", "toggle_mode", "Heatmap/ASCII"),
+        Binding("c", "cycle_cmap", "Colours", show=False),
         Binding("escape", "back", "Back"),
     ]
 
-    def __init__(self, acts: Activations, layer: int, channel: int, cmap: str, mode: str = "heatmap") -> None:
+    def __init__(self) -> None:
         super().__init__()
-        self.acts, self.layer_index, self.channel, self.cmap, self.mode = acts, layer, channel, cmap, mode
         self.inspecting = False
         self.cursor = (0, 0)
 
@@ -59,18 +62,49 @@ class FocusScreen(Screen[int]):
         yield QuietFooter(compact=True)
 
     def on_mount(self) -> None:
+        self.tui.state_changed.subscribe(self, self._state_changed)
         self.redraw()
         self.call_after_refresh(self.redraw)  # the enlargement depends on the laid-out size
 
+    def _state_changed(self, change: Change) -> None:
+        if not self.is_current:  # dismissed already, or under a dialog
+            return
+        output = self.state.output
+        if output is None or not output.is_spatial:  # the palette chose a layer without maps
+            self.dismiss()
+        else:
+            self.redraw()
+
     def on_resize(self) -> None:
         self.redraw()
+
+    # The state's, read here often: the map on show is the state's layer and channel.
+    @property
+    def acts(self) -> Activations:
+        return self.state.acts
+
+    @property
+    def layer_index(self) -> int:
+        return self.state.layer
+
+    @property
+    def channel(self) -> int:
+        return self.state.channel
+
+    @property
+    def mode(self) -> str:
+        return self.state.mode
+
+    @property
+    def cmap(self) -> str:
+        return self.state.cmap
 
     @property
     def values(self) -> np.ndarray:
         return self.acts.layers[self.layer_index].channel(self.channel)
 
     def redraw(self) -> None:
-        spec = LAYERS[self.layer_index]
+        spec = self.state.spec
         total = spec.output_shape[-1]
         h, w = self.values.shape
         self.query_one("#focus-title", Static).update(
@@ -121,7 +155,7 @@ class FocusScreen(Screen[int]):
 
     def _inspect(self) -> None:
         """The map with the cursor, the input it reads with the cells used, and the arithmetic."""
-        spec = LAYERS[self.layer_index]
+        spec = self.state.spec
         row, col = self.cursor
         marks = np.zeros(self.values.shape, np.int8)
         marks[row, col] = render.CURSOR
@@ -129,7 +163,7 @@ class FocusScreen(Screen[int]):
         panel = self.query_one(ArithmeticPanel)
         value = float(self.values[row, col])
         if spec.kind == "conv":
-            cell = explain.conv_cell(self.app.weights, self.acts, spec.name, self.channel, row, col)
+            cell = explain.conv_cell(self.state.weights, self.acts, spec.name, self.channel, row, col)
             term = cell.strongest(1)[0]
             source = self.acts.image if cell.source == "input" else self.acts.layer(cell.source).channel(
                 term.input_channel)
@@ -164,10 +198,10 @@ class FocusScreen(Screen[int]):
 
     def _origin(self) -> list:
         """Where this channel comes from: the learned kernel, or the map that was pooled."""
-        spec = LAYERS[self.layer_index]
-        weights = self.app.weights
+        spec = self.state.spec
+        weights = self.state.weights
         if spec.kind == "pool":
-            source = LAYERS[self.layer_index - 1].name
+            source = self.state.layers[self.layer_index - 1].name
             return [Text(f"Each pixel is the largest of a 2x2 window of {source} channel {self.channel}.")]
         if spec.kind != "conv" or weights is None:
             return []
@@ -181,7 +215,7 @@ class FocusScreen(Screen[int]):
         tables = Table.grid(padding=(0, 3))
         tables.add_column()
         tables.add_column()
-        source = LAYERS[self.layer_index - 1].name
+        source = self.state.layers[self.layer_index - 1].name
         for pair in (top[:2], top[2:]):
             tables.add_row(*[Text(f"from {source} #{i}, |w| sum {strength[i]:.2f}", "dim") for i in pair])
             tables.add_row(*[kernel_table(kernel[:, :, i]) for i in pair])
@@ -198,7 +232,7 @@ class FocusScreen(Screen[int]):
         self.redraw()
 
     def action_toggle_inspect(self) -> None:
-        if LAYERS[self.layer_index].kind not in ("conv", "pool"):
+        if self.state.spec.kind not in ("conv", "pool"):
             self.notify("Pixel arithmetic is shown for convolution and pooling layers")
             return
         self.inspecting = not self.inspecting
@@ -208,20 +242,20 @@ class FocusScreen(Screen[int]):
         self.redraw()
 
     def action_channel(self, step: int) -> None:
-        total = LAYERS[self.layer_index].output_shape[-1]
-        self.channel = (self.channel + step) % total
-        self.redraw()
+        self.tui.update_state(channel=(self.channel + step) % self.state.channels)  # redraws
 
     def action_back(self) -> None:
         if self.inspecting:  # Escape leaves the inspector first
             self.inspecting = False
             self.redraw()
             return
-        self.dismiss(self.channel)  # the explorer's cursor follows to the channel seen last
+        self.dismiss()  # the explorer's cursor is on the channel seen last: it is the state's
 
     def action_toggle_mode(self) -> None:
-        self.mode = render.other_mode(self.mode)
-        self.redraw()
+        self.tui.update_state(mode=render.other_mode(self.mode))  # redraws
+
+    def action_cycle_cmap(self) -> None:
+        self.tui.update_state(cmap=render.next_cmap(self.cmap))  # redraws
 
 
 GAP = 2

@@ -1,4 +1,7 @@
-"""PickerScreen: browse the test images as thumbnails, filter by class or by mistakes, pick one."""
+"""PickerScreen: browse the test images as thumbnails, filter by class or by mistakes, pick one.
+
+It returns the chosen image's number with ``dismiss`` (None if the user went back).
+"""
 
 from __future__ import annotations
 
@@ -13,12 +16,13 @@ from textual.widgets import Static
 
 from tui_cnn.core.data import CLASS_NAMES
 from tui_cnn.ui.screens.prompt_modal import PromptModal
+from tui_cnn.ui.state import AppAccess, Change
 from tui_cnn.ui.widgets.feature_grid import FeatureGrid, View
 from tui_cnn.ui.widgets.quiet_footer import QuietFooter
 
 
-class PickerScreen(Screen[int]):
-    """A grid of half-size thumbnails; Enter shows the chosen image in the explorer."""
+class PickerScreen(AppAccess, Screen[int | None]):
+    """A grid of half-size thumbnails; Enter returns the chosen image's number."""
 
     BINDINGS = [
         *[Binding(str(n), f"filter_class({n})", f"Only {CLASS_NAMES[n]}", show=False) for n in range(10)],
@@ -26,7 +30,7 @@ class PickerScreen(Screen[int]):
         Binding("x", "toggle_mistakes", "Misclassified"),
         Binding("g", "jump", "Go to number"),
         Binding("r", "random", "Random"),
-        Binding("escape", "app.pop_screen", "Back"),
+        Binding("escape", "back", "Back"),
     ]
 
     def __init__(self) -> None:
@@ -44,23 +48,24 @@ class PickerScreen(Screen[int]):
     def on_mount(self) -> None:
         grid = self.query_one(FeatureGrid)
         self.watch(grid, "view", self._view_changed, init=False)
-        self.apply_filter(select=self.app.index)
+        self.tui.state_changed.subscribe(self, self._state_changed)
+        self.apply_filter(select=self.state.index)
         grid.focus()
 
     def apply_filter(self, select: int | None = None) -> None:
         """Recompute which images are listed and show them, keeping ``select`` under the cursor."""
-        app = self.app
-        labels = app.images.labels
+        state = self.state
+        labels = state.images.labels
         keep = np.ones(len(labels), bool)
         if self.class_filter is not None:
             keep &= labels == self.class_filter
         if self.mistakes_only:
-            if app.predictions is None:
+            if state.predictions is None:
                 self.query_one("#picker-info", Static).update(
                     "Running the model on every image to find its mistakes (a few seconds)...")
-                app.ensure_predictions()
+                self.tui.ensure_predictions()
                 return
-            keep &= app.predictions != labels
+            keep &= state.predictions != labels
         self.indices = np.flatnonzero(keep)
         grid = self.query_one(FeatureGrid)
         if not len(self.indices):
@@ -70,15 +75,15 @@ class PickerScreen(Screen[int]):
             return
         grid.display = True
         # Half-size thumbnails so that many fit on a page.
-        stack = np.moveaxis(app.images.images[self.indices], 0, 2)
+        stack = np.moveaxis(state.images.images[self.indices], 0, 2)
         grid.show_maps(stack, ("picker", self.class_filter, self.mistakes_only), "heatmap", "gray", "map",
-                       [self._label(i) for i in self.indices], half=True)
+                       [self._label(i) for i in self.indices], zoom="half")
         position = int(np.searchsorted(self.indices, select)) if select is not None else 0
         grid.selected = min(position, len(self.indices) - 1)
 
     def _label(self, index: int) -> str:
-        predictions = self.app.predictions
-        wrong = predictions is not None and predictions[index] != self.app.images.labels[index]
+        predictions = self.state.predictions
+        wrong = predictions is not None and predictions[index] != self.state.images.labels[index]
         return f"{index}{'x' if wrong else ''}"
 
     def _set_title(self, first: int = 0, last: int = -1) -> None:
@@ -87,15 +92,15 @@ class PickerScreen(Screen[int]):
             what += ", misclassified only"
         shown = f"{first + 1}-{last + 1} of {len(self.indices):,}" if len(self.indices) else "none"
         self.query_one("#picker-title", Static).update(
-            f"[b]Pick an image[/b] · {self.app.set_name()} images · {what} · {shown}")
+            f"[b]Pick an image[/b] · {self.state.set_name} images · {what} · {shown}")
 
     def _view_changed(self, view: View) -> None:
         self._set_title(view.first, view.last)
         index = int(self.indices[view.selected])
-        label = int(self.app.images.labels[index])
+        label = int(self.state.images.labels[index])
         text = f"#{index}: {CLASS_NAMES[label]}"
-        if self.app.predictions is not None:
-            predicted = int(self.app.predictions[index])
+        if self.state.predictions is not None:
+            predicted = int(self.state.predictions[index])
             text += f" · model says {CLASS_NAMES[predicted]}" + (" (wrong)" if predicted != label else "")
         self.query_one("#picker-info", Static).update(text + " · x after a number: a mistake")
 
@@ -104,15 +109,17 @@ class PickerScreen(Screen[int]):
         self.choose(int(self.indices[event.channel]))
 
     def choose(self, index: int) -> None:
-        self.app.pop_screen()
-        self.app.show_index(index)
+        self.dismiss(index)
+
+    def action_back(self) -> None:
+        self.dismiss(None)
 
     def on_screen_resume(self) -> None:
-        self.app.ensure_predictions()
+        self.tui.ensure_predictions()
 
-    def predictions_ready(self) -> None:
-        """Called by the app when every image's prediction is known."""
-        self.apply_filter(select=self._current())
+    def _state_changed(self, change: Change) -> None:
+        if change.touches("predictions", "images"):  # every image's prediction is known, or new images
+            self.apply_filter(select=self._current())
 
     def _current(self) -> int | None:
         if not len(self.indices):
@@ -132,13 +139,13 @@ class PickerScreen(Screen[int]):
             self.query_one(FeatureGrid).selected = random.randrange(len(self.indices))
 
     def action_jump(self) -> None:
-        top = len(self.app.images) - 1
+        top = len(self.state.images) - 1
         self.app.push_screen(PromptModal(f"Go to image number (0-{top}):", "23"), self._jump_to)
 
     def _jump_to(self, answer: str | None) -> None:
         if answer is None:
             return
-        top = len(self.app.images) - 1
+        top = len(self.state.images) - 1
         if not answer.isdigit() or int(answer) > top:
             self.notify(f"{answer!r} is not an image number from 0 to {top}", severity="error")
             return

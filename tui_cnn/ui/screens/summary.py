@@ -14,12 +14,13 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from tui_cnn.core import lesson
+from tui_cnn.ui.state import AppAccess
 from tui_cnn.ui.widgets.quiet_footer import QuietFooter
 
 NAME_WIDTH, SHAPE_WIDTH, PARAMS_WIDTH = 24, 22, 9
 
 
-class SummaryScreen(Screen):
+class SummaryScreen(AppAccess, Screen):
     """Layer, type, output shape and parameters, with why each one is what it is."""
 
     BINDINGS = [
@@ -35,13 +36,13 @@ class SummaryScreen(Screen):
         yield QuietFooter(compact=True)
 
     def on_mount(self) -> None:
-        weights = self.app.weights
+        weights = self.state.weights
         title = self.query_one("#summary-title", Static)
         if weights is None:
             title.update("No model is loaded, so there is nothing to summarise.")
             return
         title.update("[b]Model summary[/b] · what Keras' model.summary() prints, with the lesson's reason for "
-                     f"every number\nmodel {self.app.model_label or 'fashion_cnn'} · "
+                     f"every number\nmodel {self.state.model_label or 'fashion_cnn'} · "
                      "all numbers computed from its weights")
         self.query_one("#summary-table", Static).update(summary_renderable(lesson.summary(weights)))
         self.query_one("#summary-body").focus()

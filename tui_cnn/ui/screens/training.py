@@ -44,6 +44,7 @@ from tui_cnn.core.data import CLASS_NAMES, Split
 from tui_cnn.core.model import ModelFileError, Weights, read_weights
 from tui_cnn.core.training import BatchEvent, DoneEvent, EpochEvent, TrainConfig, WeightsEvent
 from tui_cnn.ui.picture import Picture
+from tui_cnn.ui.state import AppAccess
 from tui_cnn.ui.widgets.feature_grid import FeatureGrid
 from tui_cnn.ui.widgets.number_input import NumberInput
 from tui_cnn.ui.widgets.training_plot import TrainingPlot, legend
@@ -51,7 +52,7 @@ from tui_cnn.ui.widgets.training_progress import Progress, TrainingProgress
 from tui_cnn.ui.widgets.quiet_footer import QuietFooter
 
 if TYPE_CHECKING:  # pragma: no cover
-    from textual.app import App
+    from tui_cnn.ui.app import TuiCnnApp
 
 SCREEN_NAME = "training"
 BATCH_SIZES = (16, 32, 64, 128, 256)
@@ -218,7 +219,7 @@ class RunHistory:
         self.last_batch, self._seen, self._sums = None, 0, (0.0, 0.0)
 
 
-class TrainingScreen(Screen):
+class TrainingScreen(AppAccess, Screen):
     """Settings, live loss and accuracy plots, progress, finished epochs and live feature maps."""
 
     BINDINGS = [
@@ -271,7 +272,7 @@ class TrainingScreen(Screen):
         self._plotted_at = -math.inf
 
     @classmethod
-    def open(cls, app: App) -> None:
+    def open(cls, app: TuiCnnApp) -> None:
         """Show the app's training screen, creating (and installing) it on first use."""
         if not app.is_screen_installed(SCREEN_NAME):
             app.install_screen(cls(), SCREEN_NAME)
@@ -316,8 +317,8 @@ class TrainingScreen(Screen):
         self._show_progress()
         self._redraw_plots()
         self._pin_picture()
-        if self.app.weights is not None:
-            self._show_maps(self.app.weights, f"Model {self.app.model_label}")
+        if self.state.weights is not None:
+            self._show_maps(self.state.weights, f"Model {self.state.model_label}")
 
     def on_resize(self) -> None:
         self.query_one("#train-maps").display = self.size.width >= MAPS_MIN_WIDTH
@@ -495,7 +496,7 @@ class TrainingScreen(Screen):
         else:
             head = f"Finished {done.epochs_completed} epoch(s)"
         if message.weights is not None:
-            self.app.use_model(message.weights, paths.model_label(message.path))
+            self.tui.use_model(message.weights, paths.model_label(message.path))
             self._show_maps(message.weights, f"Model after epoch {done.epochs_completed}")
             tail = ". The explorer now uses it (w there: shipped model)"
             self.notify(f"{head}. The explorer now uses this model, saved to {message.path}.", title="Training",
@@ -581,11 +582,7 @@ class TrainingScreen(Screen):
 
     def _pin_picture(self) -> None:
         """Follow the image the explorer shows; it stays pinned for the whole run."""
-        explorer = self.app.screen_stack[0] if self.app.screen_stack else None
-        picture = getattr(explorer, "picture", None)
-        if picture is None and getattr(self.app, "images", None) is not None and len(self.app.images):
-            picture = self.app.picture_at(min(self.app.index, len(self.app.images) - 1))
-        self.picture = picture
+        self.picture = self.state.picture
 
     def _show_maps(self, weights: Weights, note: str) -> None:
         """The pinned image's maps in the chosen layer under ``weights`` (a millisecond of numpy)."""
@@ -599,14 +596,14 @@ class TrainingScreen(Screen):
         output = acts.layer(name)
         probability = float(acts.probabilities[acts.predicted])
         self.query_one(FeatureGrid).show_maps(output.values, (self.picture.key, name, id(weights)), "heatmap",
-                                              "inferno", "map", half=output.values.shape[0] > 16)
+                                              "inferno", "map", zoom="half" if output.values.shape[0] > 16 else "full")
         title.update(f"[b]{name}[/b] of {self.picture.title} ({self.picture.label_name}) · ] next layer\n"
                      f"{note}: predicts {CLASS_NAMES[acts.predicted]} {probability:.0%}")
 
 
-def switch_model(app: App) -> None:
+def switch_model(app: TuiCnnApp) -> None:
     """Toggle the explorer between the shipped model and the user's trained model file."""
-    if app.model_label == "shipped":
+    if app.state.model_label == "shipped":
         path, label = paths.user_model_path(), "trained"
         if not path.is_file():
             app.notify("No trained model yet: press t to train one", severity="warning")

@@ -1,5 +1,10 @@
 """FeatureGrid: a page of labelled feature maps that fits the widget, with a channel cursor.
 
+Maps are drawn at one of three zooms: ``full`` size, ``half`` size (means of 2x2 blocks), or
+``fit``, the largest size (up to full) at which every channel fits in the widget at once, each map
+shrunk to it by block means (``render.pool_to``). What is on show, and at what size, is published
+as ``view`` for the screen's header.
+
 Drawing 64 half-block heatmaps through Rich on every repaint costs tens of milliseconds, so each
 map is rendered once into segments (cached per image, layer, mode, colour map and scale) and each
 page is joined once into strips; ``render_line`` only hands out cached strips.
@@ -22,18 +27,27 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from tui_cnn import render
+from tui_cnn.ui.state import ZOOMS
 
 GAP = 1
+FIT_MIN_WIDTH = 4  # fit-all never shrinks a map below this many columns: its label ("#63") must fit
 CACHED_CELLS = 512  # two layers at two looks; more would slow Python's garbage collector (~300 segments a map)
 
 
 class View(NamedTuple):
-    """The channels on the current page (first to last) of ``total``, and the one under the cursor."""
+    """The channels on the current page (first to last) of ``total``, the one under the cursor, and
+    the size each map is drawn at (``shown``) against its real size (``full``), both (height, width)."""
 
     first: int
     last: int
     total: int
     selected: int
+    shown: tuple[int, int] = (0, 0)
+    full: tuple[int, int] = (0, 0)
+
+    @property
+    def everything(self) -> bool:
+        return self.first == 0 and self.last == self.total - 1
 
 
 class FeatureGrid(Widget, can_focus=True):
@@ -72,7 +86,8 @@ class FeatureGrid(Widget, can_focus=True):
         self.mode = "heatmap"
         self.cmap = "inferno"
         self.scale = "map"
-        self.half = False
+        self.zoom = "full"
+        self._fit: tuple[tuple, tuple[tuple[int, int], int]] | None = None  # (fitted for, (map size, char width))
         # Rendered maps of recent images and layers, so stepping back and forth costs nothing.
         self._cells: OrderedDict[tuple, render.Block] = OrderedDict()
         self._range: tuple[float, float] = (0.0, 0.0)
@@ -81,18 +96,21 @@ class FeatureGrid(Widget, can_focus=True):
         self._strips_key: tuple | None = None
 
     def show_maps(self, maps: np.ndarray, key: tuple, mode: str, cmap: str, scale: str,
-                  labels: list[str] | None = None, half: bool = False) -> None:
+                  labels: list[str] | None = None, zoom: str = "full", selected: int | None = None) -> None:
         """Display ``maps`` (H, W, C); ``key`` names them (image, layer) for the render cache.
 
-        Each map is labelled with its channel number unless ``labels`` are given; ``half`` shows
-        maps at half size (2x2 averages) so that four times as many fit.
+        Each map is labelled with its channel number unless ``labels`` are given; ``zoom`` is
+        ``full``, ``half`` or ``fit`` (see the module); ``selected`` moves the cursor.
         """
+        if zoom not in ZOOMS:
+            raise ValueError(f"zoom must be one of {', '.join(ZOOMS)}, not {zoom!r}")
         self._labels = labels
-        if key != self._key or (mode, cmap, scale, half) != (self.mode, self.cmap, self.scale, self.half):
+        if key != self._key or (mode, cmap, scale, zoom) != (self.mode, self.cmap, self.scale, self.zoom):
             self._maps, self._key = maps, key
-            self.mode, self.cmap, self.scale, self.half = mode, cmap, scale, half
+            self.mode, self.cmap, self.scale, self.zoom = mode, cmap, scale, zoom
             self._strips_key = None
-        self.selected = min(self.selected, maps.shape[2] - 1)
+        wanted = self.selected if selected is None else selected
+        self.selected = min(max(wanted, 0), maps.shape[2] - 1)
         self.refresh()
         self._announce()
 
@@ -104,7 +122,7 @@ class FeatureGrid(Widget, can_focus=True):
         """Columns and rows of maps that fit in the widget (at least one of each)."""
         if self._maps is None:
             return 1, 1
-        cell_w, cell_h = render.map_cell_size(self._map_shape(), self.mode)
+        cell_w, cell_h = self._cell_size()
         columns = max(1, (self.size.width + GAP) // (cell_w + GAP))
         rows = max(1, self.size.height // cell_h)
         return columns, rows
@@ -133,7 +151,7 @@ class FeatureGrid(Widget, can_focus=True):
 
     def _label_region(self, channel: int) -> Region:
         columns, _ = self.layout_size()
-        _, cell_h = render.map_cell_size(self._map_shape(), self.mode)
+        _, cell_h = self._cell_size()
         first, _ = self.visible_range()
         return Region(0, ((channel - first) // columns) * cell_h, self.size.width, 1)
 
@@ -144,7 +162,7 @@ class FeatureGrid(Widget, can_focus=True):
     def _announce(self) -> None:
         if self._maps is not None and self.size.width:
             first, last = self.visible_range()
-            self.view = View(first, last, self.total, self.selected)
+            self.view = View(first, last, self.total, self.selected, self._map_shape(), self._maps.shape[:2])
 
     def action_move(self, dx: int, dy: int) -> None:
         columns, _ = self.layout_size()
@@ -168,7 +186,7 @@ class FeatureGrid(Widget, can_focus=True):
         if self._maps is None:
             return
         columns, _ = self.layout_size()
-        cell_w, cell_h = render.map_cell_size(self._map_shape(), self.mode)
+        cell_w, cell_h = self._cell_size()
         column, row = event.x // (cell_w + GAP), event.y // cell_h
         first, last = self.visible_range()
         channel = first + row * columns + column
@@ -190,11 +208,53 @@ class FeatureGrid(Widget, can_focus=True):
         return self._range
 
     def _map_shape(self) -> tuple[int, int]:
+        """The (height, width) each map is drawn at under the current zoom."""
         h, w = self._maps.shape[:2]
-        return ((h + 1) // 2, (w + 1) // 2) if self.half else (h, w)
+        if self.zoom == "half":
+            return (h + 1) // 2, (w + 1) // 2
+        if self.zoom == "fit":
+            return self._fitted()[0]
+        return h, w
+
+    def _char_width(self) -> int:
+        """Characters per pixel of an ASCII map."""
+        if self.zoom == "fit":
+            return self._fitted()[1]
+        return render.ascii_char_width(self._map_shape()[1])
+
+    def _cell_size(self) -> tuple[int, int]:
+        return render.map_cell_size(self._map_shape(), self.mode, self._char_width())
+
+    def _fitted(self) -> tuple[tuple[int, int], int]:
+        """The largest map size, at most full size, at which every channel fits on one page, and
+        the characters per pixel of an ASCII map at that size.
+
+        Shrunk ASCII maps take one character a pixel and half as many rows as columns (a character
+        is about twice as tall as it is wide), so they stay square on screen, as heatmaps do.
+        """
+        h, w = self._maps.shape[:2]
+        wanted = (self.size, (h, w), self.total, self.mode)
+        if self._fit is not None and self._fit[0] == wanted:
+            return self._fit[1]
+        squash = 2 if self.mode == "ascii" else 1
+        fitted = ((h, w), render.ascii_char_width(w))
+        if not self._fits(*fitted):
+            for width in range(w - 1, min(FIT_MIN_WIDTH, w) - 1, -1):
+                fitted = ((max(1, round(h * width / w / squash)), width), 1)
+                if self._fits(*fitted):
+                    break
+        self._fit = (wanted, fitted)
+        return fitted
+
+    def _fits(self, shape: tuple[int, int], char_width: int) -> bool:
+        """Whether every channel fits on one page at this map size."""
+        cell_w, cell_h = render.map_cell_size(shape, self.mode, char_width)
+        columns = max(1, (self.size.width + GAP) // (cell_w + GAP))
+        return columns * max(1, self.size.height // cell_h) >= self.total
 
     def _cell(self, channel: int) -> render.Block:
-        key = (self._key, channel, self.mode, self.cmap, self.scale, self.half)
+        shape = self._map_shape()
+        key = (self._key, channel, self.mode, self.cmap, self.scale, shape, self._char_width())
         cell = self._cells.get(key)
         if cell is not None:
             self._cells.move_to_end(key)
@@ -203,9 +263,11 @@ class FeatureGrid(Widget, can_focus=True):
             if self.scale == "layer":
                 vmin, vmax = self._layer_range()
             values = self._maps[:, :, channel]
-            if self.half:
+            if self.zoom == "half":
                 values = render.shrink2(values)
-            width = render.ascii_char_width(values.shape[1])
+            elif shape != values.shape:
+                values = render.pool_to(values, *shape)
+            width = self._char_width()
             cell = render.render_map(values, self.mode, self.cmap, vmin, vmax, width)
             self._cells[key] = cell
             if len(self._cells) > CACHED_CELLS:
@@ -225,7 +287,7 @@ class FeatureGrid(Widget, can_focus=True):
         Labels are drawn when painted (they change with the cursor); the maps are joined and
         styled only when the page, image, layer or look changes.
         """
-        key = (self._key, self.mode, self.cmap, self.scale, self.half, self.size, self.visible_range())
+        key = (self._key, self.mode, self.cmap, self.scale, self.zoom, self.size, self.visible_range())
         if key == self._strips_key:
             return self._strips
         lines: list[Strip | list[int]] = []
@@ -238,7 +300,7 @@ class FeatureGrid(Widget, can_focus=True):
         return lines
 
     def _label_strip(self, row: list[int]) -> Strip:
-        cell_w, _ = render.map_cell_size(self._map_shape(), self.mode)
+        cell_w, _ = self._cell_size()
         segments = []
         for i, channel in enumerate(row):
             if i:

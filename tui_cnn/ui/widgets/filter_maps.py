@@ -54,13 +54,17 @@ class FilterMaps(Widget):
         super().__init__(id=id)
         self.maps: list[tuple[str, np.ndarray]] = []
         self.mode = "heatmap"
+        self.cmap = "gray"
 
     def on_resize(self) -> None:
         self.post_message(self.Resized())
 
-    def show(self, maps: list[tuple[str, np.ndarray]], mode: str) -> None:
-        """``maps`` are (name, 2-D array of 0..255) pairs; each is labelled with its name and size."""
-        self.maps, self.mode = maps, mode
+    def show(self, maps: list[tuple[str, np.ndarray]], mode: str, cmap: str = "gray") -> None:
+        """``maps`` are (name, 2-D array of 0..255) pairs; each is labelled with its name and size.
+
+        The first map is the picture itself, always in gray; the others use ``cmap``.
+        """
+        self.maps, self.mode, self.cmap = maps, mode, cmap
         self.refresh()
 
     def fitting_layout(self) -> tuple[Layout, bool]:
@@ -98,7 +102,8 @@ class FilterMaps(Widget):
         lo, hi = PIXEL_RANGE
         shown = render.shrink2(values) if layout.half else values
         if self.mode == "heatmap":
-            body = render.Heatmap(np.kron(shown, np.ones((layout.scale, layout.scale))), "gray", lo, hi)
+            cmap = "gray" if self.maps and values is self.maps[0][1] else self.cmap
+            body = render.Heatmap(np.kron(shown, np.ones((layout.scale, layout.scale))), cmap, lo, hi)
         else:
             shown = np.repeat(shown, layout.scale, axis=0)
             if layout.paired:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from rich.text import Text
 from textual.binding import Binding
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from tui_cnn.core.model import LAYERS
+from tui_cnn.core.model import LayerSpec
 
 
 def shape_text(shape: tuple[int, ...]) -> str:
@@ -15,15 +17,22 @@ def shape_text(shape: tuple[int, ...]) -> str:
 
 
 class LayerList(OptionList):
-    """One line per layer: its name and output shape, from 26x26x64 down to 10."""
+    """One line per layer: its number, name and output shape (26x26x64 down to 10 for the lesson's)."""
 
     # Enter opens the grid's current channel, as it does from the grid: the footer keeps one
     # "Open" whichever pane has focus (a footer that changes is rebuilt, which costs a frame).
     BINDINGS = [Binding("enter", "screen.open_channel", "Open", tooltip="Open the channel under the cursor")]
 
-    def __init__(self, *, id: str | None = None) -> None:
-        options = []
-        for number, spec in enumerate(LAYERS, start=1):
-            label = Text.assemble((f"{number} ", "dim"), f"{spec.name:<8}", (shape_text(spec.output_shape), "cyan"))
-            options.append(Option(label, id=spec.name))
-        super().__init__(*options, id=id)
+    def __init__(self, layers: Sequence[LayerSpec], *, id: str | None = None) -> None:
+        super().__init__(*_options(layers), id=id)
+
+    def show_layers(self, layers: Sequence[LayerSpec]) -> None:
+        """List another model's layers."""
+        self.set_options(_options(layers))
+
+
+def _options(layers: Sequence[LayerSpec]) -> list[Option]:
+    width = max((len(spec.name) for spec in layers), default=0)
+    return [Option(Text.assemble((f"{number} ", "dim"), f"{spec.name:<{max(width, 7)}} ",
+                                 (shape_text(spec.output_shape), "cyan")), id=spec.name)
+            for number, spec in enumerate(layers, start=1)]
