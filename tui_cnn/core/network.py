@@ -70,6 +70,7 @@ class Network:
     source: str
     pixel_scale: float = 1.0
     metadata: dict[str, Any] = field(default_factory=dict)
+    _memo: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         last = self.layers[-1] if self.layers else None
@@ -121,7 +122,12 @@ class Network:
 
     def lesson_weights(self) -> Weights | None:
         """The lesson's ``Weights`` when this is the lesson's architecture (for its own words and views), else None."""
-        from tui_cnn.core.model import ARCHITECTURE, WEIGHTED_LAYERS, Weights
+        if "lesson" not in self._memo:
+            self._memo["lesson"] = self._lesson_weights()
+        return self._memo["lesson"]
+
+    def _lesson_weights(self) -> Weights | None:
+        from tui_cnn.core.model import ARCHITECTURE, WEIGHTED_LAYERS
 
         found = tuple((layer.keras_class, layer.activation.name if hasattr(layer, "activation") else None)
                       for layer in self.layers)
@@ -211,6 +217,32 @@ def one_blas_thread() -> Iterator[None]:
 
 
 _CONTROLLER: Any = None
+
+
+def network_from_weights(weights: Weights, name: str = "fashion_cnn", source: str = "the lesson's model") -> Network:
+    """The lesson's model as a Network, from its ``Weights`` (a model being trained, or a test's seeded one)."""
+    from tui_cnn.core.arithmetic import RELU
+
+    shape = (28, 28, 1)
+    built: list[L.Layer] = []
+    previous = "input"
+
+    def add(layer: L.Layer) -> None:
+        nonlocal shape, previous
+        layer.source = previous
+        built.append(layer)
+        shape, previous = layer.output_shape, layer.name
+
+    add(L.Conv2D("conv1", shape, kernel=weights.conv1_kernel, bias=weights.conv1_bias, activation=RELU))
+    add(L.Pooling2D("pool1", shape))
+    add(L.Conv2D("conv2", shape, kernel=weights.conv2_kernel, bias=weights.conv2_bias, activation=RELU))
+    add(L.Pooling2D("pool2", shape))
+    add(L.Flatten("flatten", shape))
+    add(L.Dense("dense", shape, kernel=weights.dense_kernel, bias=weights.dense_bias, activation=RELU))
+    add(L.Dense("output", shape, kernel=weights.output_kernel, bias=weights.output_bias, activation=Activation("softmax")))
+    network = Network(name, (28, 28, 1), tuple(built), source)
+    network._memo["lesson"] = weights
+    return network
 
 
 def _image_shape(input_shape: tuple[int, ...], layers: Sequence[L.Layer], source: str) -> tuple[int, int, int]:
