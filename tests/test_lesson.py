@@ -121,7 +121,7 @@ def test_numbers_come_from_the_weights_not_the_text():
     assert table.total_params == odd.param_count()
 
 
-@pytest.mark.parametrize(("n", "text"), [(0, "0 B"), (1023, "1023 B"), (1024, "1.00 KB"),
+@pytest.mark.parametrize(("n", "text"), [(0, "0.00 B"), (1023, "1023.00 B"), (1024, "1.00 KB"),
                                           (975_144, "952.29 KB"), (3 * 1024**2, "3.00 MB")])
 def test_human_bytes(n, text):
     assert lesson.human_bytes(n) == text
@@ -130,3 +130,31 @@ def test_human_bytes(n, text):
 def test_sum_text_is_the_formulas_left_side(table):
     assert table.layer("conv2").sum_text == "3x3x64x64 + 64"
     assert table.layer("pool1").sum_text == ""
+
+
+def test_totals_say_which_figure_includes_the_saved_optimizer_state(table):
+    """Keras' model.summary() of the shipped file: Total 731,360 = 243,786 trainable + 487,574 optimizer."""
+    import keras
+
+    from tui_cnn.core.model import load_keras_model
+
+    model = load_keras_model(SHIPPED_MODEL)
+    optimizer = sum(int(np.prod(v.shape)) for v in model.optimizer.variables)
+    assert table.optimizer_params == optimizer == 487_574
+    assert table.total_params == model.count_params() == 243_786
+    assert table.keras_totals() == [
+        "Total params: 731,360 (2.79 MB)",
+        "Trainable params: 243,786 (952.29 KB)",
+        "Non-trainable params: 0 (0.00 B)",
+        "Optimizer params: 487,574 (1.86 MB)",
+    ]
+    note = table.optimizer_note
+    assert "243,786" in note and "487,574" in note and "731,360" in note and "Adam" in note
+    assert isinstance(model.optimizer, keras.optimizers.Adam)
+
+
+def test_a_model_without_saved_optimizer_state_has_one_total():
+    bare = lesson.summary(random_weights(0))
+    assert bare.optimizer_params == 0 and bare.optimizer_note == ""
+    assert bare.keras_totals()[0] == f"Total params: {bare.total_params:,} ({lesson.human_bytes(bare.total_bytes)})"
+    assert len(bare.keras_totals()) == 3

@@ -199,6 +199,14 @@ def ascii_lines(values: np.ndarray, vmin: float | None = None, vmax: float | Non
     return ["".join(ramp[v] if v >= 0 else special[v] for v in row) for row in q.tolist()]
 
 
+def mark_swatch(kind: int, mode: str) -> Text:
+    """How maps draw a MARK or the CURSOR, for a legend: a block of its colour, or its ASCII signs."""
+    level = _OVERLAY_LEVELS[kind]
+    if mode == "ascii":
+        return Text("[] X" if kind == CURSOR else "<> o", "bold")
+    return Text("\u2588\u2588", Style(color=Color.from_rgb(*_OVERLAY_RGB[level])))
+
+
 def _bracket(left: str, right: str, single: str, width: int) -> str:
     return single if width == 1 else left + " " * (width - 2) + right
 

@@ -7,7 +7,7 @@ import io
 import pytest
 from rich.console import Console
 
-from tui_cnn.core import explain
+from tui_cnn.core import explain, resemblance, wording
 from tui_cnn.ui.screens.focus import FocusScreen
 from tui_cnn.ui.widgets.arithmetic_panel import ArithmeticPanel
 
@@ -75,3 +75,47 @@ async def test_no_inspector_for_dense_layers(make_app):
         await pilot.pause()
         await pilot.press("5")
         assert not isinstance(app.screen, FocusScreen)  # Enter has no grid to open on a vector layer
+
+
+async def test_conv2_result_comes_before_its_breakdown(make_app):
+    app = make_app(start_index=9)
+    async with app.run_test(size=BIG) as pilot:
+        await pilot.pause()
+        await pilot.press("3", "enter", "i")
+        lines = _panel_text(app).splitlines()
+        verdict = next(i for i, line in enumerate(lines) if "✓ equals" in line)
+        breakdown = next(i for i, line in enumerate(lines) if line.startswith("Where the sum comes from"))
+        assert verdict < breakdown and verdict < 12  # on screen at 120x40, not below the fold
+
+
+async def test_pool_inspector_explains_odd_sizes_and_its_colours(make_app):
+    app = make_app(start_index=9)
+    async with app.run_test(size=BIG) as pilot:
+        await pilot.pause()
+        await pilot.press("4", "enter", "i")
+        text = " ".join(_panel_text(app).split())
+        assert "11x11 -> 5x5: the last row and column fit in no 2x2 block and are dropped" in text
+        assert "this pixel, and in conv2 the value that won its window" in text
+        assert "the winners of the other windows" in text
+        focus = app.screen
+        cell = explain.pool_cell(focus.acts, "pool2", focus.channel, *focus.cursor)
+        if (cell.window == cell.value).sum() > 1:
+            assert "tie" in text
+        assert ("silent" in text) == (cell.value == 0)
+
+
+async def test_focus_view_counts_zeros_and_names_what_the_kernel_resembles(make_app):
+    app = make_app(start_index=9)
+    async with app.run_test(size=BIG) as pilot:
+        await pilot.pause()
+        await pilot.press("enter")
+        focus = app.screen
+        assert isinstance(focus, FocusScreen)
+        console = Console(width=120, file=io.StringIO(), record=True)
+        console.print(focus.query_one("#focus-stats").content)
+        text = " ".join(console.export_text().split())
+        values = focus.values
+        zeros = int((values == 0).sum())
+        assert wording.share(zeros, values.size, "pixels") in text
+        match = resemblance.closest(app.state.weights.conv1_kernel[:, :, 0, focus.channel])
+        assert match.text() in text

@@ -152,7 +152,8 @@ async def test_summary_opens_scrolls_and_closes(make_app):
         assert isinstance(app.screen, SummaryScreen)
         text = _plain(app.screen.query_one("#summary-table"), 76)
         for number in ("(None, 26, 26, 64)", "(None, 5, 5, 64)", "3x3x1x64 + 64", "3x3x64x64 + 64",
-                       "1600x128 + 128", "128x10 + 10", "Total params: 243,786"):
+                       "1600x128 + 128", "128x10 + 10", "Trainable params: 243,786", "Total params: 731,360",
+                       "Optimizer params: 487,574"):
             assert number in text
         body = app.screen.query_one("#summary-body")
         assert body.max_scroll_y > 0 and body.scroll_y == 0

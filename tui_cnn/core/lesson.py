@@ -63,6 +63,7 @@ class Summary:
     input_shape: tuple[int, ...]
     layers: tuple[LayerLesson, ...]
     bytes_per_param: int
+    optimizer_params: int = 0  # the optimizer's state saved with the file, which Keras adds to its total
     trainable: int | None = None  # None: every parameter is trainable (the lesson's model)
 
     @property
@@ -80,6 +81,34 @@ class Summary:
     @property
     def total_bytes(self) -> int:
         return self.total_params * self.bytes_per_param
+
+    def keras_totals(self) -> list[str]:
+        """The totals as Keras' ``model.summary()`` prints them for the file, optimizer line included."""
+        size = human_bytes(self.total_bytes)
+        frozen = self.non_trainable_params
+        lines = [f"Trainable params: {self.trainable_params:,} ({human_bytes(self.trainable_params * self.bytes_per_param)})",
+                 f"Non-trainable params: {frozen:,} ({human_bytes(frozen * self.bytes_per_param)})"]
+        if not self.optimizer_params:
+            return [f"Total params: {self.total_params:,} ({size})", *lines]
+        everything = self.total_params + self.optimizer_params
+        return [f"Total params: {everything:,} ({human_bytes(everything * self.bytes_per_param)})", *lines,
+                f"Optimizer params: {self.optimizer_params:,} "
+                f"({human_bytes(self.optimizer_params * self.bytes_per_param)})"]
+
+    @property
+    def optimizer_note(self) -> str:
+        """Which total is the model and which includes the optimizer's saved state ("" if none is saved)."""
+        if not self.optimizer_params:
+            return ""
+        model, state = self.total_params, self.optimizer_params
+        how = ""
+        if state == 2 * model + 2:  # Adam: two running averages per weight, its step count and learning rate
+            how = (f" (Adam keeps two running averages per weight, 2 x {model:,} = {2 * model:,}, plus its "
+                   "step count and learning rate)")
+        return (f"The model itself has {model:,} parameters: Trainable params, and what model.summary() prints "
+                f"for the model as the lesson builds it. Loaded from this file, model.summary() also counts the "
+                f"optimizer's state saved with it to resume training, {state:,} values{how}, for a total of "
+                f"{model + state:,}; that state plays no part in a prediction.")
 
     @property
     def input_note(self) -> str:
@@ -115,9 +144,9 @@ def shape_text(shape: tuple[int, ...]) -> str:
 
 
 def human_bytes(n: int) -> str:
-    """Keras' way: ``952.29 KB`` (1 KB = 1024 bytes)."""
+    """Keras' way: ``952.29 KB`` (1 KB = 1024 bytes), ``0.00 B``."""
     if n < 1024:
-        return f"{n} B"
+        return f"{n:.2f} B"
     size = float(n)
     for unit in ("KB", "MB", "GB"):
         size /= 1024
@@ -136,7 +165,7 @@ def summary(weights: Weights) -> Summary:
         row = _EXPLAINERS[spec.kind](spec, shape, weights, previous, total)
         rows.append(row)
         shape, previous = row.output_shape, spec.name
-    return Summary(INPUT_SHAPE, tuple(rows), weights.conv1_kernel.dtype.itemsize)
+    return Summary(INPUT_SHAPE, tuple(rows), weights.conv1_kernel.dtype.itemsize, weights.optimizer_params)
 
 
 def summary_of(network: Network) -> Summary:
@@ -150,7 +179,7 @@ def summary_of(network: Network) -> Summary:
         return summary(weights)
     rows = tuple(LayerLesson(layer.name, layer.keras_class, layer.input_shape, layer.output_shape, layer.params,
                              layer.params_formula, layer.shape_note, layer.params_note) for layer in network.layers)
-    return Summary(network.input_shape, rows, 4, network.trainable_params)
+    return Summary(network.input_shape, rows, 4, trainable=network.trainable_params)
 
 
 def _conv(spec: LayerSpec, shape: tuple[int, ...], weights: Weights, previous: str, total: int) -> LayerLesson:

@@ -131,6 +131,9 @@ class Weights:
     dense_bias: np.ndarray
     output_kernel: np.ndarray
     output_bias: np.ndarray
+    # Values of the optimizer's state saved with the file (Adam: two per weight, plus its step
+    # count and learning rate). Keras' model.summary() of a loaded file counts them in its total.
+    optimizer_params: int = 0
 
     EXPECTED = {
         "conv1": ((3, 3, 1, 64), (64,)),
@@ -140,7 +143,8 @@ class Weights:
     }
 
     @classmethod
-    def from_pairs(cls, pairs: dict[str, tuple[np.ndarray, np.ndarray]], source: str) -> Weights:
+    def from_pairs(cls, pairs: dict[str, tuple[np.ndarray, np.ndarray]], source: str,
+                   optimizer_params: int = 0) -> Weights:
         """Check shapes against the lesson's architecture and build the weights."""
         fields: dict[str, np.ndarray] = {}
         for layer, (kernel_shape, bias_shape) in cls.EXPECTED.items():
@@ -154,7 +158,7 @@ class Weights:
                 )
             fields[f"{layer}_kernel"] = np.asarray(kernel, dtype=np.float32)
             fields[f"{layer}_bias"] = np.asarray(bias, dtype=np.float32)
-        return cls(**fields)
+        return cls(**fields, optimizer_params=optimizer_params)
 
     @classmethod
     def from_keras(cls, model: keras.Model) -> Weights:
@@ -194,12 +198,13 @@ def read_weights(path: str | os.PathLike[str]) -> Weights:
             config = json.loads(archive.read("config.json"))
             with archive.open("model.weights.h5") as raw, h5py.File(raw, "r") as h5:
                 pairs = {name: _read_layer_vars(h5, key) for name, key in _weighted_layer_keys(config, path)}
+                optimizer = _optimizer_values(h5)
     except ModelFileError:
         raise
     # AttributeError and TypeError: a config.json that is JSON but not a Keras model's config.
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, AttributeError, TypeError) as exc:
         raise ModelFileError(f"{path}: not a readable .keras model file ({exc})") from exc
-    return Weights.from_pairs(pairs, str(path))
+    return Weights.from_pairs(pairs, str(path), optimizer)
 
 
 _H5_KEYS = {"Conv2D": "conv2d", "Dense": "dense"}
@@ -238,6 +243,16 @@ def _weighted_layer_keys(config: dict[str, Any], source: str | os.PathLike[str])
         counts[base] = n + 1
         keys.append(base if n == 0 else f"{base}_{n}")
     return list(zip(WEIGHTED_LAYERS, keys))
+
+
+def _optimizer_values(h5: Any) -> int:
+    """How many numbers the optimizer's saved state holds (0 for a file saved without it)."""
+    group = h5.get("optimizer")
+    if group is None:
+        return 0
+    sizes: list[int] = []
+    group.visititems(lambda _, item: sizes.append(int(item.size)) if hasattr(item, "dtype") else None)
+    return sum(sizes)
 
 
 def _read_layer_vars(h5: Any, key: str) -> tuple[np.ndarray, np.ndarray]:

@@ -33,7 +33,7 @@ import numpy as np
 from tui_cnn.core import layers as L
 from tui_cnn.core.activations import Activations, LayerOutput
 from tui_cnn.core.arithmetic import ACTIVATION_NAMES, Activation
-from tui_cnn.core.model import ModelFileError, Weights
+from tui_cnn.core.model import ModelFileError, Weights, _optimizer_values
 from tui_cnn.core.paths import file_problem
 
 # Layers that only act while training: at inference (model.predict) they pass values on unchanged.
@@ -70,6 +70,7 @@ class Network:
     source: str
     pixel_scale: float = 1.0
     metadata: dict[str, Any] = field(default_factory=dict)
+    optimizer_params: int = 0  # the optimizer's state saved in a .keras file (Keras' summary counts it)
     _memo: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -140,7 +141,7 @@ class Network:
         weighted = [layer for layer in self.layers if layer.weights]
         pairs = {name: (layer.kernel, layer.bias) for name, layer in zip(WEIGHTED_LAYERS, weighted)}
         try:
-            return Weights.from_pairs(pairs, self.source)
+            return Weights.from_pairs(pairs, self.source, self.optimizer_params)
         except ModelFileError:  # the lesson's layers with other sizes (the lab's 32 filters)
             return None
 
@@ -310,7 +311,9 @@ def _read_keras_zip(path: Path) -> Network:
                 vars_ = group[key]["vars"]
                 return [np.array(vars_[str(i)]) for i in range(len(vars_))]
 
-            return build_network(config, weights_of, str(path), metadata)
+            network = build_network(config, weights_of, str(path), metadata)
+            network.optimizer_params = _optimizer_values(h5)
+            return network
 
 
 def _read_metadata(archive: zipfile.ZipFile) -> dict[str, Any]:

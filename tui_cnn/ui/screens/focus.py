@@ -21,7 +21,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from tui_cnn import render
-from tui_cnn.core import explain
+from tui_cnn.core import explain, resemblance, wording
 from tui_cnn.core.activations import Activations
 from tui_cnn.ui.state import AppAccess, Change
 from tui_cnn.ui.widgets.arithmetic_panel import ArithmeticPanel
@@ -186,7 +186,7 @@ class FocusScreen(AppAccess, Screen):
             r, c = cell.winner
             source_marks[cell.top + r, cell.left + c] = render.CURSOR
             name = f"{cell.source} #{self.channel}: winners"
-            panel.show_pool(cell, value)
+            panel.show_pool(cell, value, source.shape, self.mode)
         elif spec.kind == "pool":
             source = inputs[:, :, self.channel]
             source_marks = _frame(source.shape, cell.top, cell.left, cell.window.shape)
@@ -194,7 +194,7 @@ class FocusScreen(AppAccess, Screen):
                 r, c = cell.winner
                 source_marks[cell.top + r, cell.left + c] = render.CURSOR
             name = f"{source_name} #{self.channel}: window"
-            panel.show_pool(cell, value)
+            panel.show_pool(cell, value, source.shape, self.mode)
         else:  # one value in, one value out: batch normalization, an activation, a rescaling, dropout
             source = inputs[:, :, self.channel]
             source_marks = np.zeros(source.shape, np.int8)
@@ -213,13 +213,13 @@ class FocusScreen(AppAccess, Screen):
     def _info(self) -> Group:
         values = self.values
         lo, hi = render.value_range(values)
-        zeros = float(np.mean(values == 0))
-        relu = " (ReLU cut them to 0)" if self.state.weights is not None else ""  # the lesson's model: all ReLU
+        zeros = wording.share(int(np.count_nonzero(values == 0)), values.size, "pixels")
+        relu = ", cut to 0 by ReLU" if self.state.weights is not None else ""  # the lesson's model: all ReLU
         stats = Table.grid(padding=(0, 1))
         stats.add_column(style="dim")
         stats.add_column(justify="right")
         for name, value in (("min", f"{lo:.4f}"), ("max", f"{hi:.4f}"), ("mean", f"{values.mean():.4f}"),
-                            ("zeros", f"{zeros:.0%} of pixels{relu}")):
+                            ("zeros", f"{zeros}{relu}")):
             stats.add_row(name, value)
         parts = [render.color_bar(self.cmap, lo, hi, 24), Text(""), stats, Text("")]
         parts.extend(self._origin())
@@ -238,8 +238,13 @@ class FocusScreen(AppAccess, Screen):
         bias = float(spec.bias[self.channel]) if spec.bias is not None else 0.0
         size = f"{kernel.shape[0]}x{kernel.shape[1]}"
         if kernel.shape[2] == 1:
-            return [Text(f"Learned {size} kernel (weights times the input's neighbours, summed):", "bold"),
-                    kernel_table(kernel[:, :, 0]), Text(f"bias {bias:+.4f}")]
+            lines = [Text(f"Learned {size} kernel (weights times the input's neighbours, summed):", "bold"),
+                     kernel_table(kernel[:, :, 0]), Text(f"bias {wording.number(bias, 4, signed=True)}")]
+            if kernel.shape[:2] == (3, 3):  # the lesson's hand-made filters are 3x3
+                match = resemblance.closest(kernel[:, :, 0])
+                lines.append(Text(f"{match.text()} (the cosine similarity of the 3x3 weights with a hand-made "
+                                  "filter, from -1 to 1)"))
+            return lines
         if kernel.shape[2] < STRONGEST_INPUTS:  # a colour model's first convolution: one kernel per colour
             tables = [item for i in range(kernel.shape[2])
                       for item in (Text(f"from input channel {i}", "dim"), kernel_table(kernel[:, :, i]))]

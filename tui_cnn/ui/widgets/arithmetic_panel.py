@@ -8,21 +8,23 @@ from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
+from tui_cnn import render
+from tui_cnn.core import wording
 from tui_cnn.core.explain import ConvCell, ConvTerm, CopyCell, ElementCell, NormCell, PoolCell
 
 SHOWN_TERMS = 3  # of the second convolution's 64 input channels, how many to write out in full
 
 
-def number_grid(values: np.ndarray, fmt: str = "{:+.3f}", highlight: tuple[int, int] | None = None,
-                padded: np.ndarray | None = None) -> Table:
-    """A small matrix of numbers; ``highlight`` marks one cell (e.g. the pooling winner), ``padded`` the
-    cells that are 'same' zero padding outside the map (shown as a dim ``pad``)."""
+def number_grid(values: np.ndarray, decimals: int = 3, signed: bool = False,
+                highlight: tuple[int, int] | None = None, padded: np.ndarray | None = None) -> Table:
+    """A small matrix of numbers (an exact zero unsigned); ``highlight`` marks one cell (the pooling winner),
+    ``padded`` the cells that are 'same' zero padding outside the map (a dim ``pad``)."""
     table = Table(show_header=False, box=None, padding=(0, 0, 0, 1), pad_edge=False)  # one space apart
     for _ in range(values.shape[1]):
         table.add_column(justify="right")
     for r, row in enumerate(values):
         table.add_row(*[Text("pad", "dim italic") if padded is not None and padded[r, c] else
-                        Text(fmt.format(v), "bold black on green" if (r, c) == highlight else "")
+                        Text(wording.number(v, decimals, signed), "bold black on green" if (r, c) == highlight else "")
                         for c, v in enumerate(row)])
     return table
 
@@ -34,21 +36,21 @@ def _span(start: int, size: int) -> str:
 def _term_tables(term: ConvTerm, source: str) -> Table:
     """patch x kernel = products, side by side, with the products' sum."""
     # Two rows keep it within 40 columns: patch x kernel, then = products.
+    total = wording.number(term.total, 4, signed=True)
     grid = Table.grid(padding=(0, 1))
     for _ in range(3):
         grid.add_column()
     grid.add_row(Text("patch", "dim"), "", Text("kernel", "dim"))
-    grid.add_row(number_grid(term.patch, "{:.3f}", padded=term.padded), Text("\n×"), number_grid(term.kernel, "{:+.2f}"))
+    grid.add_row(number_grid(term.patch, 3, padded=term.padded), Text("\n×"), number_grid(term.kernel, 2, signed=True))
     grid.add_row(Text("products", "dim"), "", "")
-    grid.add_row(number_grid(term.products, "{:+.3f}", padded=term.padded), Text("\n="),
-                 Text(f"\n{term.total:+.4f}", "bold"))
+    grid.add_row(number_grid(term.products, 3, signed=True, padded=term.padded), Text("\n="), Text(f"\n{total}", "bold"))
     title = Text(f"{source} channel {term.input_channel}: " if source != "input" else "")
-    title.append(f"sum of products {term.total:+.4f}", "bold")
+    title.append(f"sum of products {total}", "bold")
     return Group(title, grid)
 
 
 class ArithmeticPanel(Static):
-    """Shows a ConvCell or a PoolCell; the final line checks the result against the map."""
+    """Shows a ConvCell or a PoolCell; a line checks the result against the map."""
 
     def show_conv(self, cell: ConvCell, map_value: float) -> None:
         kh, kw = cell.terms[0].kernel.shape
@@ -61,34 +63,36 @@ class ArithmeticPanel(Static):
             Text(f"reads {cell.source} rows {_span(top, kh)}, cols {_span(left, kw)} "
                  f"(the {kh}x{kw} neighbourhood, {where})\n", "dim"),
         ]
+        act = cell.activation
         if len(cell.terms) == 1:
             parts.append(_term_tables(cell.terms[0], cell.source))
-            total_line = f"sum of products {cell.terms[0].total:+.4f}"
-        else:
+            total_line = f"sum of products {wording.number(cell.terms[0].total, 4, signed=True)}"
+            parts += [Text(""), *self._result(total_line, cell.bias, cell.pre_activation, cell.value, map_value, act)]
+        else:  # the result first, so it is on screen; then where the sum comes from
+            total = sum(t.total for t in cell.terms)
+            total_line = f"sum over {len(cell.terms)} channels {wording.number(total, 4, signed=True)}"
+            parts += [*self._result(total_line, cell.bias, cell.pre_activation, cell.value, map_value, act), Text("")]
             shown = cell.strongest(SHOWN_TERMS)
-            rest = sum(t.total for t in cell.terms) - sum(t.total for t in shown)
-            parts.append(Text(f"Each of the {len(cell.terms)} {cell.source} channels has its own {kh}x{kw} kernel; "
-                              f"their sums add up. The {SHOWN_TERMS} that count most:\n"))
+            rest = total - sum(t.total for t in shown)
+            parts.append(Text(f"Where the sum comes from: each of the {len(cell.terms)} {cell.source} channels has "
+                              f"its own {kh}x{kw} kernel, and their sums add up. The {SHOWN_TERMS} that count most:\n"))
             for term in shown:
                 parts += [_term_tables(term, cell.source), Text("")]
-            parts.append(Text(f"the other {len(cell.terms) - SHOWN_TERMS} channels together {rest:+.4f}"))
-            total_line = f"sum over {len(cell.terms)} channels {sum(t.total for t in cell.terms):+.4f}"
-        parts += [Text(""), *self._result(total_line, cell.bias, cell.pre_activation, cell.value, map_value,
-                                          cell.activation)]
+            parts.append(Text(f"the other {len(cell.terms) - SHOWN_TERMS} channels together "
+                              f"{wording.number(rest, 4, signed=True)}"))
         self.update(Group(*parts))
 
     @staticmethod
     def _result(total_line: str, bias: float, pre: float, value: float, map_value: float,
                 activation=None) -> list[Text]:
-        name = "relu" if activation is None else activation.name
-        if name == "relu" and (activation is None or activation.text == "relu"):
-            how = "ReLU keeps it" if pre > 0 else "ReLU turns a negative sum into 0"
-        elif name == "linear":
+        if activation is None or activation.text == "relu":
+            how = "ReLU keeps it" if pre > 0 else "ReLU turns a negative sum into 0" if pre < 0 else "0 stays 0"
+        elif activation.is_linear:
             how = "no activation: that is the output"
         else:
             how = f"then {activation.text}: {activation.formula}"
-        lines = [Text(total_line), Text(f"+ bias {bias:+.4f}"), Text(f"= {pre:+.4f}, {how}")]
-        return lines + [_verdict(value, map_value)]
+        return [Text(total_line), Text(f"+ bias {wording.number(bias, 4, signed=True)}"),
+                Text(f"= {wording.number(pre, 4, signed=True)}, {how}"), _verdict(value, map_value)]
 
     def show_norm(self, cell: NormCell, map_value: float) -> None:
         self.update(Group(
@@ -114,28 +118,28 @@ class ArithmeticPanel(Static):
                           Text(f"{what}: the value of {cell.source} at {cell.source_index}\n", "dim"),
                           _verdict(cell.value, map_value)))
 
-    def show_pool(self, cell: PoolCell, map_value: float) -> None:
+    def show_pool(self, cell: PoolCell, map_value: float, source_shape: tuple[int, int], mode: str) -> None:
         if cell.mode != "max" or cell.window.shape != (2, 2) or cell.padded is not None and cell.padded.any():
             self._show_any_pool(cell, map_value)
             return
         r, c = cell.winner
+        ok = abs(cell.value - map_value) <= 1e-6
         parts = [
             Text(f"{cell.layer} channel {cell.channel}, pixel row {cell.row}, col {cell.col}", "bold"),
             Text(f"max of the 2x2 window of {cell.source} channel {cell.channel}, rows {cell.top}-{cell.top + 1}, "
                  f"cols {cell.left}-{cell.left + 1}\n", "dim"),
-            number_grid(cell.window, "{:.4f}", highlight=(r, c)),
+            number_grid(cell.window, 4, highlight=(r, c)),
             Text(""),
+            Text(wording.pool_window(cell.window, cell.top, cell.left)),
+            Text(f"= {wording.number(cell.value, 4)}   {'✓ equals' if ok else '✗ differs from'} the map's "
+                 f"{wording.number(map_value, 4)}", "green" if ok else "red"),
+            Text(""),
+            Text(f"Every window does this: {wording.pool_shrink(*source_shape)}"),
+            Text(""),
+            _legend(cell.source, mode),
         ]
-        if cell.window.max() == cell.window.min():
-            parts.append(Text(f"all four are equal ({cell.value:.4f}), so that is what survives; "
-                              "a silent (all-zero) region stays silent.\n"))
-        else:
-            parts.append(Text(f"the largest is at row {cell.top + r}, col {cell.left + c}: it survives, the other "
-                              "three are dropped. Every window does this, so the map shrinks to a quarter.\n"))
-        ok = abs(cell.value - map_value) <= 1e-6
-        parts.append(Text(f"= {cell.value:.4f}   {'✓ equals' if ok else '✗ differs from'} the map's {map_value:.4f}",
-                          "green" if ok else "red"))
         self.update(Group(*parts))
+
 
     def _show_any_pool(self, cell: PoolCell, map_value: float) -> None:
         """Average pooling, other window sizes, 'same' padding and global pooling."""
@@ -148,21 +152,32 @@ class ArithmeticPanel(Static):
                  f"{_span(cell.top, ph)}, cols {_span(cell.left, pw)}\n", "dim"),
         ]
         if ph * pw <= 64:
-            parts += [number_grid(cell.window, "{:.4f}", highlight=(r, c) if cell.mode == "max" else None,
+            parts += [number_grid(cell.window, 4, highlight=(r, c) if cell.mode == "max" else None,
                                   padded=cell.padded), Text("")]
-        real = cell.window[cell.inside]
         if cell.mode == "max":
             parts.append(Text(f"the largest of its {cell.count} values (padding never wins) is at row "
                               f"{cell.top + r}, col {cell.left + c}.\n"))
         else:
-            parts.append(Text(f"sum {real.sum():+.4f} / {cell.count} values"
+            total = float(cell.window[cell.inside].sum())
+            parts.append(Text(f"sum {wording.number(total, 4, signed=True)} / {cell.count} values"
                               f"{' (the padding is not counted)' if cell.count < ph * pw else ''}\n"))
         parts.append(_verdict(cell.value, map_value))
         self.update(Group(*parts))
 
 
 def _verdict(value: float, map_value: float) -> Text:
-    verdict = Text(f"= {value:.4f}", "bold")
+    verdict = Text(f"= {wording.number(value, 4)}", "bold")
     ok = abs(value - map_value) <= 1e-4 * max(1.0, abs(map_value))
-    verdict.append(f"   {'✓ equals' if ok else '✗ differs from'} the map's {map_value:.4f}", "green" if ok else "red")
+    verdict.append(f"   {'✓ equals' if ok else '✗ differs from'} the map's {wording.number(map_value, 4)}",
+                   "green" if ok else "red")
     return verdict
+
+
+def _legend(source: str, mode: str) -> Text:
+    """What the two highlight colours (or ASCII marks) on the maps mean."""
+    legend = Text()
+    legend.append_text(render.mark_swatch(render.CURSOR, mode))
+    legend.append(f" this pixel, and in {source} the value that won its window\n")
+    legend.append_text(render.mark_swatch(render.MARK, mode))
+    legend.append(f" in {source}: the winners of the other windows (a window of four equal values has none)")
+    return legend
