@@ -119,6 +119,7 @@ def build(name: str):
     from tui_cnn.core.model import import_keras
 
     keras = import_keras()
+    keras.backend.clear_session()  # layer names (conv2d, conv2d_1...) restart for every model: the same in any order
     keras.utils.set_random_seed(sum(map(ord, name)))
     if name in SEQUENTIAL:
         model = keras.Sequential(SEQUENTIAL[name](), name=name)

@@ -126,10 +126,12 @@ class ExploreState:
 
     @property
     def class_names(self) -> tuple[str, ...]:
-        """The data set's class names if the model has that many outputs, else ``class 0``, ``class 1``..."""
-        count = self.network.num_classes if self.network is not None else len(self.dataset.class_names)
-        if count == len(self.dataset.class_names):
-            return self.dataset.class_names
+        """The image set's (else the data set's) class names if the model has that many outputs, else
+        ``class 0``, ``class 1``..."""
+        names = self.images.class_names if self.images is not None else self.dataset.class_names
+        count = self.network.num_classes if self.network is not None else len(names)
+        if count == len(names):
+            return names
         return tuple(f"class {i}" for i in range(count))
 
     @property
