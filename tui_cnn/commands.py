@@ -170,10 +170,8 @@ def summary(args: argparse.Namespace) -> int:
                       f"{params:,}")
     console = _Console()
     console.print(table)
-    console.print(f"Total params: {network.params:,}")
-    if network.trainable_params != network.params:
-        console.print(f"Trainable params: {network.trainable_params:,}; "
-                      f"non-trainable params: {network.params - network.trainable_params:,}")
+    for line in lesson.summary_of(network).keras_totals():  # as Keras prints them for the file
+        console.print(line)
     return 0
 
 

@@ -179,7 +179,7 @@ def summary_of(network: Network) -> Summary:
         return summary(weights)
     rows = tuple(LayerLesson(layer.name, layer.keras_class, layer.input_shape, layer.output_shape, layer.params,
                              layer.params_formula, layer.shape_note, layer.params_note) for layer in network.layers)
-    return Summary(network.input_shape, rows, 4, trainable=network.trainable_params)
+    return Summary(network.input_shape, rows, 4, network.optimizer_params, network.trainable_params)
 
 
 def _conv(spec: LayerSpec, shape: tuple[int, ...], weights: Weights, previous: str, total: int) -> LayerLesson:
