@@ -26,7 +26,8 @@ from pathlib import Path
 # channels, move the cursor, switch colour map, rendering mode, scale, zoom and image.
 KEY_CYCLE = (b"]", b"]", b"\x1b[6~", b"l", b"j", b"c", b"m", b"s", b"m", b"[", b"[", b"n", b"h", b"k",
              b"\x1b[5~", b"1", b"2", b"3", b"4", b"z", b"z", b"s")
-FIRST_MAPS_MARKER = b"channels 0-"
+# The explorer's header says "64 of 64" when every map fits, "channels 0-23 of 64" when paging.
+FIRST_MAPS_MARKER = b" of "
 QUIET_S = 0.25  # no output for this long: the frame is complete
 
 
