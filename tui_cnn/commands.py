@@ -170,8 +170,14 @@ def summary(args: argparse.Namespace) -> int:
                       f"{params:,}")
     console = _Console()
     console.print(table)
-    for line in lesson.summary_of(network).keras_totals():  # as Keras prints them for the file
+    optimizer = network.optimizer_params  # read with the model (0 for a .h5 file)
+    trainable = network.trainable_params
+    for line in lesson.keras_totals(trainable, network.params - trainable, optimizer):
         console.print(line)
+    if optimizer:
+        console.print(f"The model itself has {network.params:,} parameters; loaded from this file, Keras' "
+                      f"model.summary() also counts the optimizer's {optimizer:,} saved values, which play no "
+                      "part in a prediction.")
     return 0
 
 

@@ -84,16 +84,8 @@ class Summary:
 
     def keras_totals(self) -> list[str]:
         """The totals as Keras' ``model.summary()`` prints them for the file, optimizer line included."""
-        size = human_bytes(self.total_bytes)
-        frozen = self.non_trainable_params
-        lines = [f"Trainable params: {self.trainable_params:,} ({human_bytes(self.trainable_params * self.bytes_per_param)})",
-                 f"Non-trainable params: {frozen:,} ({human_bytes(frozen * self.bytes_per_param)})"]
-        if not self.optimizer_params:
-            return [f"Total params: {self.total_params:,} ({size})", *lines]
-        everything = self.total_params + self.optimizer_params
-        return [f"Total params: {everything:,} ({human_bytes(everything * self.bytes_per_param)})", *lines,
-                f"Optimizer params: {self.optimizer_params:,} "
-                f"({human_bytes(self.optimizer_params * self.bytes_per_param)})"]
+        return keras_totals(self.trainable_params, self.non_trainable_params, self.optimizer_params,
+                            self.bytes_per_param)
 
     @property
     def optimizer_note(self) -> str:
@@ -141,6 +133,19 @@ def keras_shape(shape: tuple[int, ...]) -> str:
 
 def shape_text(shape: tuple[int, ...]) -> str:
     return "x".join(str(d) for d in shape)
+
+
+def keras_totals(trainable: int, non_trainable: int, optimizer: int, bytes_per_param: int = 4) -> list[str]:
+    """Keras' closing lines of ``model.summary()``: total, trainable, non-trainable and, for a file
+    saved with its optimizer's state, that state too (Keras counts it in the total)."""
+    model = trainable + non_trainable
+    lines = [f"Trainable params: {trainable:,} ({human_bytes(trainable * bytes_per_param)})",
+             f"Non-trainable params: {non_trainable:,} ({human_bytes(non_trainable * bytes_per_param)})"]
+    if not optimizer:
+        return [f"Total params: {model:,} ({human_bytes(model * bytes_per_param)})", *lines]
+    everything = model + optimizer
+    return [f"Total params: {everything:,} ({human_bytes(everything * bytes_per_param)})", *lines,
+            f"Optimizer params: {optimizer:,} ({human_bytes(optimizer * bytes_per_param)})"]
 
 
 def human_bytes(n: int) -> str:
