@@ -93,3 +93,35 @@ def test_no_dataset_fallback(snap_compare, monkeypatch, tmp_path):
 
 def test_terminal_too_small(snap_compare, make_app):
     assert snap_compare(make_app(), press=["_"], terminal_size=(50, 15))
+
+
+# --- every screen whole at 80x24 ---------------------------------------------------------------------
+
+SMALL = (80, 24)
+
+
+@pytest.mark.parametrize("press", [["5"], ["6"], ["7"], ["3", "m"], ["6", "m"]], ids=["flatten", "dense", "output",
+                                                                                    "conv2-ascii", "dense-ascii"])
+def test_explorer_80x24_layers(snap_compare, make_app, press):
+    assert snap_compare(make_app(start_index=START), press=press, terminal_size=SMALL)
+
+
+def test_picker_80x24(snap_compare, make_app):
+    async def open_picker(pilot):
+        await pilot.press("i")
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+    assert snap_compare(make_app(), run_before=open_picker, terminal_size=SMALL)
+
+
+def test_help_screen_80x24(snap_compare, make_app):
+    assert snap_compare(make_app(start_index=START), press=["question_mark"], terminal_size=SMALL)
+
+
+def test_open_file_prompt_80x24(snap_compare, make_app):
+    assert snap_compare(make_app(start_index=START), press=["o", *"shoe.png"], terminal_size=SMALL)
+
+
+def test_focus_conv1_80x24(snap_compare, make_app):
+    assert snap_compare(make_app(start_index=START), press=["right", "enter"], terminal_size=SMALL)

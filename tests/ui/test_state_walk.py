@@ -27,7 +27,7 @@ EXPLORER_KEYS = [*"1234567", "right_square_bracket", "left_square_bracket", "m",
 FOCUS_KEYS = ["left", "right", "up", "down", "m", "c", "i", "escape"]
 CMAPS = ("inferno", "viridis", "gray")
 MODE_NAMES = {"heatmap": "heatmap", "ascii": "ASCII"}
-SCALE_NAMES = {"map": "scale per map", "layer": "scale per layer"}
+SCALE_NAMES = {"map": "per map", "layer": "per layer"}  # the header says "scale per map" where it has room
 
 
 @dataclass

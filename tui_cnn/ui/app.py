@@ -31,7 +31,7 @@ from tui_cnn.ui.picture import Picture
 from tui_cnn.ui.screens.explorer import ExplorerScreen
 from tui_cnn.ui.state import Change, ExploreState
 
-MIN_SIZE = (60, 20)
+MIN_SIZE = (80, 24)  # every screen is whole from here (snapshots at 80x24 check it); smaller gets a notice
 
 
 class TuiCnnApp(App):
@@ -271,14 +271,17 @@ class TuiCnnApp(App):
             self.push_screen(HelpScreen())
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
+        """Textual's commands (without its "Keys" panel: ours lists every key) and every explorer key."""
+        yield from (command for command in super().get_system_commands(screen) if command.title != "Keys")
         explorer = self.explorer
+        seen = set()
         for binding in ExplorerScreen.BINDINGS:
-            if binding.show:
-                yield SystemCommand(binding.tooltip or binding.description, f"key {binding.key_display or binding.key}",
-                                    lambda action=binding.action: self.run_action(action, explorer))
-        yield SystemCommand("Random image", "key r", lambda: self.run_action("random_image", explorer))
-        yield SystemCommand("Keys", "all keys, key ?", self.action_help)
+            if binding.action in seen or binding.action.startswith("goto_layer"):
+                continue
+            seen.add(binding.action)
+            yield SystemCommand(binding.tooltip or binding.description, f"key {binding.key_display or binding.key}",
+                                lambda action=binding.action: self.run_action(action, explorer))
+        yield SystemCommand("Keys", "every key of every screen, key ?", self.action_help)
 
     # -- terminal size -----------------------------------------------------------------------
 

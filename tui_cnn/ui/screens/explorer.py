@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -26,37 +27,52 @@ from tui_cnn.ui.widgets.quiet_footer import QuietFooter
 
 MODE_NAMES = {"heatmap": "heatmap", "ascii": "ASCII"}
 SCALE_NAMES = {"map": "scale per map", "layer": "scale per layer"}
+SHORT_SCALE_NAMES = {"map": "per map", "layer": "per layer"}
 NEXT_ZOOM = {"fit": "half", "half": "full", "full": "fit"}
 
 
-def header_text(state: ExploreState, view: View | None) -> str:
-    """The explorer's header for ``state``; ``view`` is what the grid shows of a spatial layer."""
+def header_text(state: ExploreState, view: View | None, room: int = 1000) -> str:
+    """The explorer's header (markup) for ``state``; ``view`` is what the grid shows of a spatial
+    layer; ``room`` is how many characters fit. The short form drops the layer's description."""
+    for short in (False, True):
+        text = _header(state, view, short)
+        if Text.from_markup(text).cell_len <= room:
+            break
+    return text
+
+
+def _header(state: ExploreState, view: View | None, short: bool) -> str:
     spec = state.spec
-    parts = [f"[b]{state.layer + 1} {spec.name}[/b]", spec.title, shape_text(spec.output_shape)]
+    parts = [f"[b]{state.layer + 1} {spec.name}[/b]"] + ([] if short else [spec.title])
+    parts.append(shape_text(spec.output_shape))
     spatial = len(spec.output_shape) == 3
     if spatial and view is not None:
-        parts.append(shown_text(view))
+        parts.append(shown_text(view, short))
     look = MODE_NAMES[state.mode]
     if state.mode == "heatmap" and spec.kind not in ("dense", "output"):  # bars have no colour map
         look += f" {state.cmap}"
     if spatial:
-        look += f", {SCALE_NAMES[state.scale]}"
+        look += f", {(SHORT_SCALE_NAMES if short else SCALE_NAMES)[state.scale]}"
     parts.append(look)
     return " · ".join(parts)
 
 
-def shown_text(view: View) -> str:
+def shown_text(view: View, short: bool = False) -> str:
     """Which maps are on screen and at what size, e.g. "64 of 64, each map at 7x7 of 26x26 (block means)"."""
     which = f"{view.total} of {view.total}" if view.everything else f"channels {view.first}-{view.last} of {view.total}"
     (h, w), (full_h, full_w) = view.shown, view.full
     if (h, w) == (full_h, full_w):
         return f"[b]{which}[/b], full size"
     how = "2x2 means" if (h, w) == ((full_h + 1) // 2, (full_w + 1) // 2) else "block means"
-    return f"[b]{which}[/b], each map at {h}x{w} of {full_h}x{full_w} ({how})"
+    each = "at" if short else "each map at"
+    return f"[b]{which}[/b], {each} {h}x{w} of {full_h}x{full_w} ({how})"
 
 
 class ExplorerScreen(AppAccess, Screen):
-    """Step through the layers of the model for one image."""
+    """Step through the layers of the model for one image.
+
+    The footer shows the keys a newcomer needs and fits 80 columns; ``?`` and the palette list all.
+    """
 
     BINDINGS = [
         Binding("enter", "open_channel", "Open", tooltip="Open the channel under the cursor (focus view)"),
@@ -65,19 +81,20 @@ class ExplorerScreen(AppAccess, Screen):
         *[Binding(str(n), f"goto_layer({n - 1})", "Jump to a layer by its number", show=False, key_display="1-7")
           for n in range(1, 8)],
         Binding("m", "toggle_mode", "Mode", tooltip="Heatmap or ASCII"),
-        Binding("c", "cycle_cmap", "Colours", tooltip="Cycle the colour map: inferno, viridis, gray"),
-        Binding("s", "toggle_scale", "Scale", tooltip="Scale each map on its own, or one scale for the layer"),
+        Binding("c", "cycle_cmap", "Colours", tooltip="Cycle the colour map: inferno, viridis, gray", show=False),
+        Binding("s", "toggle_scale", "Scale", tooltip="Scale each map on its own, or one scale for the layer",
+                show=False),
         Binding("z", "cycle_zoom", "Zoom", tooltip="Zoom: every map shrunk to fit, half size, full size"),
         Binding("n", "step_image(1)", "Next image", show=False),
         Binding("p", "step_image(-1)", "Prev image", show=False),
         Binding("r", "random_image", "Random image", show=False),
         Binding("i", "app.pick_image", "Images", tooltip="Pick a test image (filter by class, mistakes)"),
-        Binding("o", "app.open_file", "File", tooltip="Open your own image file"),
+        Binding("o", "app.open_file", "File", tooltip="Open your own image file", show=False),
         Binding("t", "train", "Train", tooltip="Train the model and watch the loss fall"),
         Binding("f", "filter_lab", "Filters", tooltip="Filter lab: the lesson's hand-made 3x3 filters"),
         Binding("w", "switch_model", "Shipped/trained model", show=False),
-        Binding("S", "summary", "Summary", tooltip="Model summary, every shape explained"),
-        Binding("C", "compare", "Compare", tooltip="The course's three images across four layers"),
+        Binding("S", "summary", "Summary", tooltip="Model summary, every shape explained", show=False),
+        Binding("C", "compare", "Compare", tooltip="The course's three images across four layers", show=False),
     ]
 
     def __init__(self) -> None:
@@ -154,7 +171,9 @@ class ExplorerScreen(AppAccess, Screen):
         grid = self.query_one(FeatureGrid)
         view = grid.view if grid.display else None
         # The title has a fixed height, so it can skip a layout pass of the screen.
-        self.query_one("#layer-title", Static).update(header_text(self.state, view), layout=False)
+        title = self.query_one("#layer-title", Static)
+        room = 2 * title.content_size.width - 8 if title.content_size.width else 1000  # two lines, wrapped at words
+        title.update(header_text(self.state, view, room), layout=False)
 
     def _grid_changed(self, view: View) -> None:
         """The user moved the grid's cursor or paged, or the grid was resized."""

@@ -26,10 +26,10 @@ class PickerScreen(AppAccess, Screen[int | None]):
 
     BINDINGS = [
         *[Binding(str(n), f"filter_class({n})", f"Only {CLASS_NAMES[n]}", show=False) for n in range(10)],
-        Binding("a", "filter_class(-1)", "All classes"),
-        Binding("x", "toggle_mistakes", "Misclassified"),
-        Binding("g", "jump", "Go to number"),
-        Binding("r", "random", "Random"),
+        Binding("a", "filter_class(-1)", "All", tooltip="All classes (0-9: only that class)"),
+        Binding("x", "toggle_mistakes", "Mistakes", tooltip="Only the images the model gets wrong"),
+        Binding("g", "jump", "Go to", tooltip="Go to an image by its number"),
+        Binding("r", "random", "Random", show=False),
         Binding("escape", "back", "Back"),
     ]
 
@@ -43,7 +43,7 @@ class PickerScreen(AppAccess, Screen[int | None]):
         yield Static(id="picker-title")
         yield FeatureGrid(id="thumbs")
         yield Static(id="picker-info")
-        yield QuietFooter(compact=True)
+        yield QuietFooter(compact=True, show_command_palette=False)  # fits 80 columns; ctrl+p still works
 
     def on_mount(self) -> None:
         grid = self.query_one(FeatureGrid)
@@ -93,7 +93,9 @@ class PickerScreen(AppAccess, Screen[int | None]):
         what = "all classes" if self.class_filter is None else self.state.class_names[self.class_filter]
         if self.mistakes_only:
             what += ", misclassified only"
-        shown = f"{first + 1}-{last + 1} of {len(self.indices):,}" if len(self.indices) else "none"
+        # Image numbers count from 0, as the labels under the thumbnails do.
+        shown = (f"#{self.indices[first]}-#{self.indices[last]} ({last - first + 1} of {len(self.indices):,})"
+                 if len(self.indices) else "none")
         self.query_one("#picker-title", Static).update(
             f"[b]Pick an image[/b] · {self.state.set_name} images · {what} · {shown}")
 

@@ -1,4 +1,5 @@
-"""QuietFooter: Textual's Footer, rebuilt only when the keys it shows really change."""
+"""QuietFooter: Textual's Footer, compact and without the palette key, rebuilt only when the keys it
+shows really change."""
 
 from __future__ import annotations
 
@@ -11,6 +12,11 @@ class QuietFooter(Footer):
     delays the frame after it, so skip it when the visible keys are the same as before."""
 
     _shown: tuple | None = None
+
+    def __init__(self, *, compact: bool = True, show_command_palette: bool = False) -> None:
+        # No "^p palette" at the end: at 80 columns it pushed "q Quit" off the line; the help
+        # screen (?) says that ctrl+p opens the palette.
+        super().__init__(compact=compact, show_command_palette=show_command_palette)
 
     def bindings_changed(self, screen: Screen) -> None:
         shown = tuple((b.key, b.description, enabled) for _, b, enabled, _ in screen.active_bindings.values()

@@ -11,8 +11,13 @@ from tui_cnn import render
 from tui_cnn.core.data import CLASS_NAMES
 
 
+def _lines(text: Text, width: int) -> int:
+    return max(1, -(-text.cell_len // width))
+
+
 class VectorView(Static):
-    """Shows a 1-D layer output; redrawn only when the image, layer or mode changes."""
+    """Shows a 1-D layer output, wrapped to the widget's size; every value is drawn, or the view
+    says how many are not."""
 
     def show_vector(self, values: np.ndarray, kind: str, mode: str, cmap: str,
                     predicted: int, label: int | None, class_names: tuple[str, ...] = CLASS_NAMES,
@@ -20,27 +25,54 @@ class VectorView(Static):
         """``source_shape`` is what a Flatten layer flattened (the lesson's 5x5x64), ``source_kind`` the kind
         of layer that made it."""
         width = max(10, self.size.width or 60)
+        height = max(6, self.size.height or 20)
         if kind == "output":
             self.update(self._probabilities(values, mode, predicted, label, width, class_names))
             return
         active = int(np.count_nonzero(values > 0))
         top = np.argsort(values)[::-1][:8]
         summary = Text(f"{values.size} values; {active} above zero ({active / values.size:.0%}); "
-                       f"min {values.min():.3g}, max {values.max():.3g}\n")
-        if kind == "flatten" and source_shape is not None and len(source_shape) == 3:
-            # Flattened channels-last: each row is one position's channels (the lesson's 5x5 rows of 64).
-            h, w, c = source_shape
-            pooled = "pooled " if source_kind == "pool" else ""
-            how = Text(f"each row is one of the {h}x{w} {pooled}positions, each column one of the {c} channels\n", "dim")
-            body = Group(how, render.vector_strip(values, c, mode, cmap))
-        else:
-            per_band = 128 if width >= 130 else 64
-            bands = [render.column_bars(values[i : i + per_band], 6, mode == "ascii")
-                     for i in range(0, values.size, per_band)]
-            body = Group(*[Group(Text(f"units {i * per_band}-{min((i + 1) * per_band, values.size) - 1}", "dim"),
-                                 band, Text("")) for i, band in enumerate(bands)])
+                       f"min {values.min():.3g}, max {values.max():.3g}")
         strongest = Text("strongest: " + ", ".join(f"#{i} {values[i]:.2f}" for i in top), "dim")
-        self.update(Group(summary, body, Text(""), strongest))
+        room = height - _lines(summary, width) - _lines(strongest, width) - 2  # and a blank line after each
+        if kind == "flatten":
+            body = self._strip(values, mode, cmap, width, room, source_shape, source_kind)
+        else:
+            body = self._bars(values, mode, width, room)
+        self.update(Group(summary, Text(""), body, Text(""), strongest))
+
+    def _strip(self, values: np.ndarray, mode: str, cmap: str, width: int, room: int,
+               source_shape: tuple[int, ...] | None = None, source_kind: str = "pool") -> Group:
+        """The values as rows of a heatmap or ASCII strip: one row per position of the flattened maps
+        (the lesson's 64 channels of a pooled pixel) where they fit, otherwise rows as wide as fit,
+        otherwise the first values only."""
+        per_line = 2 if mode == "heatmap" else 1  # pixel rows per text row
+        rows_fit = max(1, (room - 1) * per_line)  # a caption line above the strip
+        natural = source_shape[-1] if source_shape is not None and len(source_shape) == 3 else 64
+        pooled = "pooled " if source_kind == "pool" else ""
+        if natural <= width and -(-values.size // natural) <= rows_fit:
+            columns, how = natural, (f"each row is one of the {values.size // natural} {pooled}positions, "
+                                     f"each column one of its {natural} channels")
+        else:
+            columns = min(width, max(-(-values.size // rows_fit), 1))
+            how = f"rows of {columns} values in Keras' order (position by position, channels fastest)"
+        shown = min(values.size, columns * rows_fit)
+        if shown < values.size:
+            how = f"the first {shown} of {values.size} values in rows of {columns} (a larger terminal shows all)"
+        strip = render.vector_strip(values[:shown], columns, mode, cmap, *render.value_range(values))
+        return Group(Text(how, "dim"), strip)
+
+    def _bars(self, values: np.ndarray, mode: str, width: int, room: int) -> Group:
+        """A column per unit, in bands as wide as fit, as tall as the height allows (1 to 6 rows)."""
+        per_band = min(values.size, width, 128)
+        bands = -(-values.size // per_band)
+        tall = min(6, max(1, (room - 2 * bands) // bands))  # each band has a label and a blank line
+        parts = []
+        for start in range(0, values.size, per_band):
+            end = min(start + per_band, values.size)
+            parts += [Text(f"units {start}-{end - 1}", "dim"), render.column_bars(values[start:end], tall, mode == "ascii"),
+                      Text("")]
+        return Group(*parts[:-1])
 
     def _probabilities(self, values: np.ndarray, mode: str, predicted: int, label: int | None, width: int,
                        class_names: tuple[str, ...]) -> Group:
