@@ -9,16 +9,15 @@ place, and tests that need the complete dataset (marked ``full_data``, or using 
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from core_helpers import SAMPLE_DIR, SAMPLE_IMAGES, SAMPLE_LABELS, find_full_data, write_idx, write_official_dir
+from core_helpers import (SAMPLE_DIR, SAMPLE_IMAGES, SAMPLE_LABELS, console_script, find_full_data, write_idx,
+                          write_official_dir)
 from tui_cnn.core.data import DATA_DIR_ENV, SPLIT_FILES
 
 
@@ -135,14 +134,6 @@ def keras_model_file(keras_model, tmp_path_factory) -> Path:
 
 
 # --- the console script ------------------------------------------------------------------------------
-
-
-def console_script() -> str:
-    beside = Path(sys.executable).with_name("tui-cnn")
-    found = str(beside) if beside.is_file() else shutil.which("tui-cnn")
-    if not found:
-        pytest.skip("the tui-cnn console script is not installed (pip install -e .)")
-    return found
 
 
 @pytest.fixture

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import gzip
 import os
+import shutil
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -110,3 +112,11 @@ def one_line_error(error: type[Exception], call, path) -> str:
     assert "\n" not in message, message
     assert str(path) in message, message
     return message
+
+
+def console_script() -> str:
+    beside = Path(sys.executable).with_name("tui-cnn")
+    found = str(beside) if beside.is_file() else shutil.which("tui-cnn")
+    if not found:
+        pytest.skip("the tui-cnn console script is not installed (pip install -e .)")
+    return found

@@ -7,28 +7,23 @@ the peak is measured in a subprocess (``os.wait4``) against the same command on 
 
 from __future__ import annotations
 
-import gzip
 import os
 import struct
 import subprocess
-import zipfile
-import zlib
-from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 
-from core_helpers import synthetic_images, write_idx, write_official_dir
+from bad_files import (DATA_CASES, IMAGE_CASES, IMAGES, MODEL_CASES, NASTY, NASTY_SHOWN, break_dataset, gzip_bomb,
+                       write_image, write_model)
+from core_helpers import console_script, write_official_dir
 from tui_cnn import cli
-from tui_cnn.core.data import IMAGES_MAGIC, LABELS_MAGIC
-from conftest import console_script
+from tui_cnn.core.data import IMAGES_MAGIC
+from tui_cnn.core.printable import printable
 
 pytestmark = pytest.mark.usefixtures("isolated_env")
 
-IMAGES = "t10k-images-idx3-ubyte.gz"
-LABELS = "t10k-labels-idx1-ubyte.gz"
-NASTY = "evil\x1b]2;PWNED\x07\x1b[31m\nname"  # retitles the terminal, turns it red, breaks the line
 EXIT_BAD_FILE = 1  # the CLI's exit code for a file it cannot use (2 is for a usage mistake)
 
 
@@ -43,209 +38,32 @@ def run_main(capsys, *args) -> tuple[int, str]:
     return code, lines[0]
 
 
-# --- the files ----------------------------------------------------------------------------------------
-
-
-def _png_header_only(width: int, height: int) -> bytes:
-    """A PNG that claims to be width x height but holds a single row of data."""
-
-    def chunk(kind: bytes, body: bytes) -> bytes:
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
-
-    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\x00")) + chunk(b"IEND", b"")
-
-
-def _gzip_bomb(path: Path, header: bytes, inflated_mb: int) -> Path:
-    """``header`` followed by ``inflated_mb`` MB of zeros, compressed as it is written (a few hundred KB)."""
-    with gzip.open(path, "wb", compresslevel=1) as fh:
-        fh.write(header)
-        block = bytes(1 << 20)
-        for _ in range(inflated_mb):
-            fh.write(block)
-    return path
-
-
-def _special(folder: Path, name: str, kind: str) -> Path:
-    """A path of the given kind under ``name``: folder, fifo, loop (symlink to itself), zero (/dev/zero)."""
-    path = folder / name
-    if kind == "folder":
-        path.mkdir()
-    elif kind == "fifo":
-        os.mkfifo(path)
-    elif kind == "loop":
-        path.symlink_to(path)
-    elif kind == "zero":
-        path.symlink_to("/dev/zero")
-    return path
-
-
-SPECIAL_KINDS = {"folder": "is a folder", "fifo": "is a named pipe (FIFO)", "loop": "symbolic link loop",
-                 "zero": "is a character device"}
-
-
-# --- datasets ---------------------------------------------------------------------------------------
-
-
-def _break_images(folder: Path, case: str) -> str:
-    """Break the test images (or labels) of ``folder`` as ``case`` says; return what the line must say."""
-    images, labels = synthetic_images(20, seed=3)
-    path = folder / IMAGES
-    if case == "truncated":
-        path.write_bytes(path.read_bytes()[:-40])
-        return "truncated"
-    if case == "wrong magic":
-        write_idx(path, images, magic=LABELS_MAGIC)
-        return "wrong magic number 2049, expected 2051"
-    if case == "wrong dims":
-        write_idx(path, np.zeros((20, 28, 27), np.uint8), IMAGES_MAGIC)
-        return "expected 28x28"
-    if case == "count mismatch":
-        write_idx(folder / LABELS, labels[:19], LABELS_MAGIC)
-        return "20 images but t10k-labels-idx1-ubyte.gz has 19 labels"
-    if case == "label out of range":
-        write_idx(folder / LABELS, np.full(20, 200, np.uint8), LABELS_MAGIC)
-        return "label 200 is out of range 0-9"
-    if case == "empty":
-        path.write_bytes(b"")
-        return "too short to be an IDX file (0 bytes)"
-    if case == "not gzip":
-        path.write_bytes(b"hello")
-        return "cannot read"
-    if case == "header promises billions":
-        write_idx(path, np.zeros((1, 28, 28), np.uint8), IMAGES_MAGIC, dims=(4_000_000_000, 28, 28))
-        return "promises 4,000,000,000 images"
-    if case == "gzip bomb":
-        _gzip_bomb(path, struct.pack(">IIII", IMAGES_MAGIC, 20, 28, 28), inflated_mb=200)
-        return "holds more than the 15,680 bytes its header (20, 28, 28) promises"
-    path.unlink()
-    _special(folder, IMAGES, case)
-    return SPECIAL_KINDS[case]
-
-
-DATA_CASES = ["truncated", "wrong magic", "wrong dims", "count mismatch", "label out of range", "empty",
-              "not gzip", "header promises billions", "gzip bomb", *SPECIAL_KINDS]
-
-
 @pytest.mark.parametrize("case", DATA_CASES)
 def test_bad_dataset(capsys, tmp_path, case):
     folder = write_official_dir(tmp_path / NASTY, n_train=10, n_test=20)
-    needle = _break_images(folder, case)
+    needle = break_dataset(folder, case)
     code, line = run_main(capsys, "show", "--data-dir", folder)
     assert code == EXIT_BAD_FILE
-    assert needle in line and "evil\\x1b]2;PWNED\\x07\\x1b[31m\\nname" in line
-
-
-# --- images ------------------------------------------------------------------------------------------
-
-
-def _dark_bar_on_light() -> np.ndarray:
-    pixels = np.full((60, 40), 235, np.uint8)
-    pixels[10:50, 15:25] = 20
-    return pixels
-
-
-def _write_image(folder: Path, case: str) -> tuple[Path, str | None]:
-    """An image file for ``case``; the needle its error line must hold, or None if it must be shown."""
-    path = folder / f"{case}.png"
-    bar = Image.fromarray(_dark_bar_on_light())
-    if case == "truncated":
-        bar.save(path)
-        path.write_bytes(path.read_bytes()[:60])
-        return path, "not a readable image"
-    if case == "wrong magic":
-        path.write_text("shopping list: shoes\n")
-        return path, "not a readable image"
-    if case == "empty":
-        path.write_bytes(b"")
-        return path, "the file is empty"
-    if case == "decompression bomb":
-        path.write_bytes(_png_header_only(100_000, 100_000))
-        return path, "too many pixels"
-    if case == "pixel bomb":
-        path.write_bytes(_png_header_only(6300, 6300))  # under Pillow's limit, over ours
-        return path, "6300x6300 pixels is too large"
-    if case == "transparent":
-        Image.new("RGBA", (50, 50), (0, 0, 0, 0)).save(path)
-        return path, "blank"
-    if case == "one pixel":
-        Image.new("L", (1, 1), 255).save(path)
-        return path, "blank"
-    if case == "extreme aspect":
-        Image.fromarray(np.full((2, 3000), 40, np.uint8)).save(path)
-        return path, "blank"
-    if case == "16-bit":
-        Image.fromarray(_dark_bar_on_light().astype(np.uint16) * 257).save(path)
-        return path, None
-    if case == "CMYK":
-        path = path.with_suffix(".jpg")
-        bar.convert("CMYK").save(path)
-        return path, None
-    if case == "palette":
-        bar.convert("P").save(path)
-        return path, None
-    if case == "unicode name":
-        path = folder / "chaussure été 🙂.png"
-        bar.save(path)
-        return path, None
-    if case == "control characters":
-        path = folder / f"{NASTY}.png"
-        bar.save(path)
-        return path, None
-    return _special(folder, path.name, case), SPECIAL_KINDS[case]
-
-
-IMAGE_CASES = ["truncated", "wrong magic", "empty", "decompression bomb", "pixel bomb", "transparent", "one pixel",
-               "extreme aspect", "16-bit", "CMYK", "palette", "unicode name", "control characters", *SPECIAL_KINDS]
+    assert needle in line and NASTY_SHOWN in line
 
 
 @pytest.mark.parametrize("case", IMAGE_CASES)
 def test_bad_image(capsys, tmp_path, case):
-    path, needle = _write_image(tmp_path, case)
+    path, needle = write_image(tmp_path, case)
     args = ("show", "--image", path, "--layer", "output", "--mode", "ascii", "--color", "never")
     if needle is None:  # usable: shown, and its name printed escaped
         assert cli.main([str(a) for a in args]) == 0
         out, err = capsys.readouterr()
         assert err == "" and all(line.isprintable() for line in out.splitlines())
-        assert "".join(out.splitlines()).startswith(str(path).replace("\x1b", "\\x1b").replace("\x07", "\\x07").replace("\n", "\\n"))
+        assert "".join(out.splitlines()).startswith(printable(path))
         return
     code, line = run_main(capsys, *args)
     assert code == EXIT_BAD_FILE and needle in line and path.name[:5] in line
 
 
-# --- models ------------------------------------------------------------------------------------------
-
-
-def _write_model(folder: Path, case: str) -> tuple[Path, str]:
-    path = folder / f"{case}.keras"
-    if case == "empty":
-        path.write_bytes(b"")
-        return path, "not a readable .keras model file"
-    if case == "not a zip":
-        Image.fromarray(_dark_bar_on_light()).save(path, format="PNG")
-        return path, "not a readable .keras model file"
-    if case == "truncated zip":
-        with zipfile.ZipFile(path, "w") as archive:
-            archive.writestr("config.json", "{}" * 1000)
-        path.write_bytes(path.read_bytes()[:100])
-        return path, "not a readable .keras model file"
-    if case == "zip without a model":
-        with zipfile.ZipFile(path, "w") as archive:
-            archive.writestr("notes.txt", "hello")
-        return path, "not a readable .keras model file"
-    if case == "control characters":
-        path = folder / f"{NASTY}.keras"
-        path.write_bytes(b"PK\x03\x04 not really a zip")
-        return path, "not a readable .keras model file"
-    return _special(folder, path.name, case), SPECIAL_KINDS[case]
-
-
-MODEL_CASES = ["empty", "not a zip", "truncated zip", "zip without a model", "control characters", *SPECIAL_KINDS]
-
-
 @pytest.mark.parametrize("case", MODEL_CASES)
 def test_bad_model(capsys, tmp_path, case):
-    path, needle = _write_model(tmp_path, case)
+    path, needle = write_model(tmp_path, case)
     code, line = run_main(capsys, "summary", "--model", path)
     assert code == EXIT_BAD_FILE and needle in line
 
@@ -267,7 +85,7 @@ def _peak_mb(*args) -> tuple[float, subprocess.CompletedProcess]:
 def test_bombs_are_refused_without_the_memory_they_ask_for(tmp_path):
     good = write_official_dir(tmp_path / "good", n_train=10, n_test=20)
     bomb = write_official_dir(tmp_path / "bomb", n_train=10, n_test=20)
-    _gzip_bomb(bomb / IMAGES, struct.pack(">IIII", IMAGES_MAGIC, 10000, 28, 28), inflated_mb=1000)
+    gzip_bomb(bomb / IMAGES, struct.pack(">IIII", IMAGES_MAGIC, 10000, 28, 28), inflated_mb=1000)
     big = tmp_path / "big.png"  # within the pixel limit: decoded, at most once in full
     rgba = np.zeros((4096, 4096, 4), np.uint8)
     rgba[1000:3000, 1500:2500] = (200, 40, 30, 255)

@@ -17,8 +17,7 @@ import time
 
 import pytest
 
-from conftest import console_script
-from core_helpers import write_official_dir
+from core_helpers import console_script, write_official_dir
 from tui_cnn import cli
 from tui_cnn.core import safe_save
 from tui_cnn.core.model import read_weights

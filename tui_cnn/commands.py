@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import threading
 import time
 from dataclasses import replace
@@ -15,7 +14,7 @@ from rich.table import Table
 
 from tui_cnn.core import activations, confusion, data, datasets, lesson, paths, safe_save
 from tui_cnn.core.errors import UsageError
-from tui_cnn.core.model import ModelFileError, Weights, read_weights
+from tui_cnn.core.model import Weights, read_weights
 from tui_cnn.core.network import Network, load_network
 from tui_cnn.core.printable import printable
 
@@ -57,8 +56,7 @@ def train(args: argparse.Namespace) -> int:
     dataset = datasets.get(getattr(args, "dataset", None))
     output = args.output or paths.user_model_path()
     # Everything that can fail is checked before the first line of progress.
-    _check_writable(output)
-    safe_save.check_free(output)  # another trainer of the same file is refused now, not after an epoch
+    safe_save.check_output(output)  # writable, and no other trainer of the same file: now, not after an epoch
     model_path = _model_path(args)
     if args.resume:
         read_weights(model_path)  # a bad model fails in a fraction of a second, before data and TensorFlow
@@ -88,16 +86,6 @@ def train(args: argparse.Namespace) -> int:
         done = run_training(model, train_split, test_split, config, on_event, threading.Event())
     console.print(f"{done.reason}: {done.epochs_completed} epoch(s) complete; model saved to {_shown(output)}")
     return 0
-
-
-def _check_writable(output) -> None:
-    """Fail at once, in one line, if the model cannot be saved there, not with a traceback after an epoch."""
-    try:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        if output.is_dir() or not os.access(output.parent, os.W_OK):
-            raise PermissionError("not a writable file location")
-    except OSError as exc:
-        raise ModelFileError(f"{printable(output)}: cannot save the model there ({exc.strerror or exc})") from None
 
 
 def _shown(text: object) -> str:

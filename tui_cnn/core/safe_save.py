@@ -33,6 +33,10 @@ class OutputBusyError(TuiCnnError):
     """Another process is training to the same file."""
 
 
+class OutputLocationError(TuiCnnError):
+    """The model cannot be saved where it should go (a read-only folder, a folder by its name)."""
+
+
 def temp_file(target: Path) -> Path:
     """A new, empty temporary file beside ``target``, named so that ``clean_stale_temps`` knows it."""
     fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}-", suffix=target.suffix, dir=target.parent)
@@ -128,3 +132,18 @@ def check_free(target: Path) -> None:
     if Path(target).parent.is_dir():
         with OutputLock(target):
             pass
+
+
+def check_output(target: Path) -> None:
+    """Before training: fail at once, in one line, if ``target`` cannot be saved or someone else is saving it.
+
+    Not after an epoch of work, as a save that fails would.
+    """
+    target = Path(target)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if target.is_dir() or not os.access(target.parent, os.W_OK):
+            raise PermissionError("not a writable file location")
+    except OSError as exc:
+        raise OutputLocationError(f"{target}: cannot save the model there ({exc.strerror or exc})") from None
+    check_free(target)

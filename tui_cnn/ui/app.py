@@ -9,6 +9,7 @@ through ``update_state``, which publishes it on ``state_changed`` for the screen
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import os
 import sys
@@ -20,18 +21,22 @@ from textual import events, on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.message import Message
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.signal import Signal
 
-from tui_cnn.core import data, datasets, paths
+from tui_cnn.core import data, datasets, paths, safe_save
+from tui_cnn.core.errors import TuiCnnError
 from tui_cnn.core.model import ModelFileError, Weights
 from tui_cnn.core.network import Network, load_network, network_from_weights
+from tui_cnn.core.printable import printable
 from tui_cnn.core.samples import SOURCE as SAMPLES_SOURCE
 from tui_cnn.ui.picture import Picture
 from tui_cnn.ui.screens.explorer import ExplorerScreen
 from tui_cnn.ui.state import Change, ExploreState
 
 MIN_SIZE = (80, 24)  # every screen is whole from here (snapshots at 80x24 check it); smaller gets a notice
+QUIT_NOTICE_SECONDS = 0.4  # long enough to read "stopping", short enough to feel immediate
 
 
 class TuiCnnApp(App):
@@ -64,9 +69,16 @@ class TuiCnnApp(App):
     class Problem(Message):
         """Something went wrong in a worker; ``text`` is one line for the user."""
 
-        def __init__(self, text: str) -> None:
+        def __init__(self, text: str, title: str = "") -> None:
             super().__init__()
-            self.text = text
+            self.text, self.title = text, title
+
+    class PictureFileLoaded(Message):
+        """The user's own picture, decoded and made 28x28 in a worker."""
+
+        def __init__(self, image: np.ndarray, name: str) -> None:
+            super().__init__()
+            self.image, self.name = image, name
 
     class PredictionsReady(Message):
         def __init__(self, predictions: np.ndarray, network: Network, images: data.Split) -> None:
@@ -87,6 +99,7 @@ class TuiCnnApp(App):
         self.state = ExploreState(index=start_index, dataset=datasets.get(dataset) if dataset else datasets.FASHION_MNIST)
         self.state_changed: Signal[Change] = Signal(self, "state_changed")
         self._predicting_for: tuple[int, int] | None = None
+        self.unsaved_model = None  # a trained Keras model that could not be saved (a full disk)
 
     def update_state(self, **changes: object) -> frozenset[str]:
         """Change the exploring state and tell every subscriber what changed (nothing if nothing did)."""
@@ -107,11 +120,22 @@ class TuiCnnApp(App):
         else:
             self.load_startup()
 
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = False) -> None:
+        """Textual's notification, with file names and other user text shown as written, never obeyed.
+
+        Control characters are escaped (a name can hold escape sequences and newlines), and markup
+        is off unless asked for: a file named ``shoe[/b].png`` is not a closing tag.
+        """
+        super().notify(printable(message), title=printable(title), severity=severity, timeout=timeout,
+                       markup=markup)
+
     # -- loading -----------------------------------------------------------------------------
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="startup")
     def load_startup(self) -> None:
         """Read the model and the test images; fall back to the shipped model and drawn samples."""
+        safe_save.clean_stale_temps(paths.user_model_path())  # what a save killed mid-way left behind
         problems: list[str] = []
         network, label = self._load_network(problems)
         dataset = datasets.for_model(self.dataset_choice, network.dataset if network else None)
@@ -182,7 +206,7 @@ class TuiCnnApp(App):
 
     @on(Problem)
     def _problem(self, event: Problem) -> None:
-        self.notify(event.text, severity="error", timeout=15)
+        self.notify(event.text, title=event.title, severity="error", timeout=15)
 
     # -- images ------------------------------------------------------------------------------
 
@@ -252,17 +276,87 @@ class TuiCnnApp(App):
         self.push_screen(PromptModal(question, "path/to/picture.png", hint), self._open_file_result)
 
     def _open_file_result(self, path: str | None) -> None:
-        if not path:
-            return
+        if path:
+            self.load_picture_file(path)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="picture-file")
+    def load_picture_file(self, path: str) -> None:
+        """Decode the user's picture off the UI thread: a big photo takes a second, a broken one may be anything."""
         from tui_cnn.core.images import ImageFileError, load_image_file
 
         shape = self.state.network.image_shape if self.state.network is not None else (28, 28, 1)
         try:
             image = load_image_file(path, shape)
         except ImageFileError as exc:
-            self.notify(str(exc), title="Cannot open image", severity="error", timeout=10)
+            self.post_message(self.Problem(str(exc), "Cannot open image"))
             return
-        self.show_picture(Picture(image, None, Path(path).name))
+        self.post_message(self.PictureFileLoaded(image, Path(path).name))
+
+    @on(PictureFileLoaded)
+    def _picture_file_loaded(self, event: PictureFileLoaded) -> None:
+        self.show_picture(Picture(event.image, None, printable(event.name)))
+
+    def keep_unsaved_model(self, model) -> None:
+        """A trained model the disk would not take: explore it from memory, and offer to save it elsewhere."""
+        self.unsaved_model = model
+        self.use_model(Weights.from_keras(model), "unsaved")
+        self.notify("The explorer uses the trained model from memory. To keep it, save it elsewhere: "
+                    "ctrl+p, then 'Save the trained model as'", title="Model not saved", severity="warning",
+                    timeout=30)
+
+    def action_save_model_as(self) -> None:
+        from tui_cnn.ui.screens.prompt_modal import PromptModal
+
+        if self.unsaved_model is not None:
+            self.push_screen(PromptModal("Save the trained model as:", "path/to/model.keras",
+                                         "A .keras file; the explorer can open it with --model."), self._save_as)
+
+    def _save_as(self, path: str | None) -> None:
+        if path:
+            self.save_unsaved_model(self.unsaved_model, Path(path).expanduser())
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="save-model")
+    def save_unsaved_model(self, model, path: Path) -> None:
+        from tui_cnn.core.model import save_model_atomic
+
+        try:
+            safe_save.check_output(path)
+            save_model_atomic(model, path)
+        except TuiCnnError as exc:
+            self.post_message(self.Problem(str(exc), "Model not saved"))
+            return
+        self.call_from_thread(self._saved_as, model, path)
+
+    def _saved_as(self, model, path: Path) -> None:
+        if self.unsaved_model is model:
+            self.unsaved_model = None
+        self.notify(f"Saved the trained model to {path}", title="Model saved")
+
+    def training_running(self) -> bool:
+        return any(worker.group == "training" and worker.is_running for worker in self.workers)
+
+    async def action_quit(self) -> None:
+        """Quit at once, also mid-training: the last finished epoch's model is already saved.
+
+        The notice stays on screen for the moment before the app goes; ``run`` then skips
+        TensorFlow's slow wind-down, which left a blank terminal for up to half a minute.
+        """
+        if self.training_running():
+            self.notify("Stopping training and quitting; the last finished epoch's model is kept",
+                        title="Quitting", timeout=10)
+            self.set_timer(QUIT_NOTICE_SECONDS, self.exit)
+        else:
+            self.exit()
+
+    async def action_help_quit(self) -> None:
+        """ctrl+c: during training it stops the training, as in a shell; otherwise it says how to quit."""
+        from tui_cnn.ui.screens.training import SCREEN_NAME
+
+        if self.training_running() and self.is_screen_installed(SCREEN_NAME):
+            await self.run_action("stop", self.get_screen(SCREEN_NAME))
+            self.notify("Training stops after this batch (x does the same); q quits", title="ctrl+c")
+        else:
+            self.notify("Press q to quit (ctrl+q anywhere, also in a text box)", title="ctrl+c")
 
     def action_help(self) -> None:
         from tui_cnn.ui.screens.help import HelpScreen
@@ -282,6 +376,9 @@ class TuiCnnApp(App):
             yield SystemCommand(binding.tooltip or binding.description, f"key {binding.key_display or binding.key}",
                                 lambda action=binding.action: self.run_action(action, explorer))
         yield SystemCommand("Keys", "every key of every screen, key ?", self.action_help)
+        if self.unsaved_model is not None:
+            yield SystemCommand("Save the trained model as", "it could not be saved where training saves",
+                                self.action_save_model_as)
 
     # -- terminal size -----------------------------------------------------------------------
 
@@ -292,6 +389,7 @@ class TuiCnnApp(App):
             self.call_after_refresh(self.check_size)
 
     def check_size(self) -> None:
+        """Cover the screens with TooSmallScreen while the terminal is too small, and only then."""
         from tui_cnn.ui.screens.too_small import TooSmallScreen
 
         small = self.size.width < MIN_SIZE[0] or self.size.height < MIN_SIZE[1]
@@ -301,15 +399,33 @@ class TuiCnnApp(App):
         elif not small and showing:
             self.pop_screen()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Over the too-small screen only quitting works: anything opened there (help, the palette) would
+        sit on top of it, and the too-small screen would stay behind once the terminal is large again."""
+        from tui_cnn.ui.screens.too_small import TooSmallScreen
+
+        if isinstance(self.screen, TooSmallScreen) and action not in ("quit", "help_quit"):
+            return False
+        return super().check_action(action, parameters)
 
 def run(data_dir: str | None = None, model_path: Path | None = None, dataset: str | None = None) -> int:
     """Run the app with native libraries' stderr chatter sent to a log file, off the screen."""
     if dataset:
         datasets.get(dataset)  # an unknown name is a usage error before the screen opens
     log = paths.user_data_dir() / "native.log"
+    app = TuiCnnApp(model_path=model_path, data_dir=data_dir, dataset=dataset)
     with _stderr_to(log):
-        TuiCnnApp(model_path=model_path, data_dir=data_dir, dataset=dataset).run()
-    return 0
+        # Our own loop: asyncio.run would wait, after the terminal is restored, for a training
+        # thread to notice its stop (Keras checks only between batches, not while it traces the model).
+        app.run(loop=asyncio.new_event_loop())
+    code = app.return_code or 0
+    if "tensorflow" in sys.modules:
+        # Every model is already saved atomically (a save cut short leaves only a temporary file that
+        # the next start removes); TensorFlow's thread pools take seconds to wind down: skip it.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return code
 
 
 class _stderr_to:

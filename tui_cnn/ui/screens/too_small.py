@@ -23,6 +23,12 @@ class TooSmallScreen(Screen):
     def on_resize(self) -> None:
         self._update()
 
+    def on_screen_resume(self) -> None:
+        # Uncovered by a screen that was on top of it while the terminal grew: nothing to ask for any more.
+        w, h = self.app.size
+        if w >= self.minimum[0] and h >= self.minimum[1]:
+            self.app.pop_screen()
+
     def _update(self) -> None:
         w, h = self.app.size
         need_w, need_h = self.minimum

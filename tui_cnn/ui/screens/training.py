@@ -39,10 +39,11 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Input, Label, Select, Static
 from textual.worker import Worker, WorkerState
 
-from tui_cnn.core import activations, data, paths
+from tui_cnn.core import activations, data, paths, safe_save
 from tui_cnn.core.data import CLASS_NAMES, Split
-from tui_cnn.core.model import ModelFileError, Weights, read_weights
-from tui_cnn.core.training import BatchEvent, DoneEvent, EpochEvent, TrainConfig, WeightsEvent
+from tui_cnn.core.errors import TuiCnnError
+from tui_cnn.core.model import ModelFileError, ModelSaveError, Weights, read_weights
+from tui_cnn.core.training import MAX_EPOCHS, BatchEvent, DoneEvent, EpochEvent, TrainConfig, WeightsEvent
 from tui_cnn.ui.picture import Picture
 from tui_cnn.ui.state import AppAccess
 from tui_cnn.ui.widgets.feature_grid import FeatureGrid
@@ -56,7 +57,6 @@ if TYPE_CHECKING:  # pragma: no cover
 
 SCREEN_NAME = "training"
 BATCH_SIZES = (16, 32, 64, 128, 256)
-MAX_EPOCHS = 200
 WEIGHTS_EVERY = 300  # batches between copies of the weights for the feature-map view
 TICK_SECONDS = 0.25  # how often the UI drains the trainer's events
 PLOT_SECONDS = 1.0  # the plots redraw at most this often while batches arrive
@@ -401,6 +401,12 @@ class TrainingScreen(AppAccess, Screen):
                 self._complain("Target accuracy takes a fraction like 0.9 or a percentage like 90, or nothing")
                 return None
         save_to = paths.user_model_path() if self.save else None
+        if save_to is not None:
+            try:  # a read-only folder or another trainer of the same file: said now, not after an epoch
+                safe_save.check_output(save_to)
+            except TuiCnnError as exc:
+                self._complain(str(exc))
+                return None
         return TrainSettings(epochs, int(self.query_one("#train-batch", Select).value),
                              str(self.query_one("#train-from", Select).value), target, 0, save_to)
 
@@ -439,6 +445,8 @@ class TrainingScreen(AppAccess, Screen):
         try:
             done = trainer(settings, emit, stop)
         except Exception as exc:  # any failure ends the run with one line on screen
+            if isinstance(exc, ModelSaveError) and exc.model is not None:  # e.g. a full disk
+                self.app.call_from_thread(self.app.keep_unsaved_model, exc.model)
             self.post_message(self.Failed(_one_line(exc)))
             return
         weights = problem = None
@@ -627,7 +635,7 @@ def _maybe(value: float, fmt: str) -> str:
 def _one_line(exc: BaseException | None) -> str:
     if exc is None:
         return "unknown error"
-    if isinstance(exc, (data.DataError, ModelFileError)):
+    if isinstance(exc, TuiCnnError):
         return str(exc)  # already one line that says what to do
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
