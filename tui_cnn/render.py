@@ -160,6 +160,25 @@ class Heatmap(Block):
         super().__init__(lines, q.shape[1])
 
 
+class ColourPicture(Block):
+    """An (H, W, 3) uint8 RGB picture in its own colours, two pixel rows per text row (a colour model's input)."""
+
+    def __init__(self, rgb: np.ndarray) -> None:
+        rgb = np.asarray(rgb, dtype=np.uint8)
+        if rgb.shape[0] % 2:
+            rgb = np.concatenate([rgb, rgb[-1:]], axis=0)  # repeat the odd last row: no half-empty cells
+        lines = []
+        for top, bottom in zip(rgb[0::2].tolist(), rgb[1::2].tolist()):
+            cells = (Segment(UPPER_HALF, _rgb_style(tuple(t), tuple(b))) for t, b in zip(top, bottom))
+            lines.append(list(Segment.simplify(cells)))
+        super().__init__(lines, rgb.shape[1])
+
+
+@lru_cache(maxsize=65536)
+def _rgb_style(top: tuple[int, int, int], bottom: tuple[int, int, int]) -> Style:
+    return Style(color=Color.from_rgb(*top), bgcolor=Color.from_rgb(*bottom))
+
+
 class AsciiMap(Block):
     """A 2-D map as plain characters from the ramp, one row per pixel row, ``char_width`` per pixel."""
 
