@@ -26,21 +26,22 @@ from pathlib import Path
 # channels, move the cursor, switch colour map, rendering mode, scale, zoom and image.
 KEY_CYCLE = (b"]", b"]", b"\x1b[6~", b"l", b"j", b"c", b"m", b"s", b"m", b"[", b"[", b"n", b"h", b"k",
              b"\x1b[5~", b"1", b"2", b"3", b"4", b"z", b"z", b"s")
-FIRST_MAPS_MARKER = b" of 64"  # the header: "64 of 64, each map at ..." or "channels 0-23 of 64"
+# The explorer's header says "64 of 64" when every map fits, "channels 0-23 of 64" when paging.
+FIRST_MAPS_MARKER = b" of "
 QUIET_S = 0.25  # no output for this long: the frame is complete
 
 
 class AppInTerminal:
     """The real ``tui-cnn`` running in a pseudo-terminal of a given size."""
 
-    def __init__(self, data_dir: str | None, size: tuple[int, int]) -> None:
+    def __init__(self, data_dir: str | None, size: tuple[int, int], args: tuple[str, ...] = ()) -> None:
         env = dict(os.environ, TERM="xterm-256color")
         if data_dir:
             env["TUI_CNN_DATA_DIR"] = data_dir
         self.started = time.perf_counter()
         self.pid, self.fd = pty.fork()
         if self.pid == 0:  # the child: the app itself
-            os.execve(sys.executable, [sys.executable, "-m", "tui_cnn"], env)
+            os.execve(sys.executable, [sys.executable, "-m", "tui_cnn", *args], env)
         fcntl.ioctl(self.fd, termios.TIOCSWINSZ, struct.pack("HHHH", size[1], size[0], 0, 0))
         os.kill(self.pid, signal.SIGWINCH)
 
@@ -79,12 +80,18 @@ def first_maps_seconds(data_dir: str | None, size: tuple[int, int] = (120, 40), 
         return app.wait_for(FIRST_MAPS_MARKER, timeout)
 
 
-def key_to_frame_ms(data_dir: str | None, size: tuple[int, int], presses: int = 100) -> list[float]:
-    """Milliseconds from each key press to the end of the repainted frame, in the real app."""
-    with AppInTerminal(data_dir, size) as app:
+def key_to_frame_ms(data_dir: str | None, size: tuple[int, int], presses: int = 100, args: tuple[str, ...] = (),
+                    keys: tuple[bytes, ...] = KEY_CYCLE, start: tuple[bytes, ...] = ()) -> list[float]:
+    """Milliseconds from each key press to the end of the repainted frame, in the real app.
+
+    ``args`` go to ``tui-cnn`` (``--model FILE``); the ``start`` keys are pressed, untimed, first.
+    """
+    with AppInTerminal(data_dir, size, args) as app:
         app.wait_for(FIRST_MAPS_MARKER)
         _drain(app.fd, 1.0)
-        return [app.press(KEY_CYCLE[i % len(KEY_CYCLE)]) for i in range(presses)]
+        for key in start:
+            app.press(key)
+        return [app.press(keys[i % len(keys)]) for i in range(presses)]
 
 
 def _wait_for(fd: int, marker: bytes, started: float, timeout: float) -> float:

@@ -57,6 +57,18 @@ saliency_ms
 keras_saliency_ms
     Baseline: the same gradient by TensorFlow's ``GradientTape`` around the Keras layers (checked to
     agree within 1e-4 before timing).
+zoo_activations_ms
+    Median wall time of ``Network.activations(picture)`` for the largest model of the test zoo
+    (``tests/zoo.py``: ``colour_32x32x3``, 32x32x3 input, convolutions of 32, 64 and 128 filters),
+    built by Keras in this run with random weights, read back by ``network.load_network``, on a
+    random 32x32 colour picture. Checked against Keras' output for the same picture first.
+network_activations_ms
+    The same for the lesson's shipped model through ``Network.activations`` (the general layers),
+    to set beside ``activations_ms`` (the lesson's own code path) on test image 0.
+key_to_frame_128ch_p95_ms
+    As ``key_to_frame_p95_ms`` (120x40) for a model with a 128-channel layer (the zoo's ``lab_128``,
+    the lesson's model with 128 filters per convolution, opened with ``--model``), with the explorer
+    on its second convolution (13x13 maps in, 11x11x128 out): paging, cursor, mode and scale keys.
 fit_images_per_s
     Training images per second over one epoch of plain ``model.fit(x, y, batch_size=32, epochs=1,
     verbose=0)`` on a fresh ``build_model(seed=0)``: the training set scaled by 1/255 to shape
@@ -154,6 +166,7 @@ from tui_cnn.core.data import SPLIT_SIZES, DataError, Split, load_split, to_mode
 from tui_cnn.core.design import LESSON, Block, Design
 from tui_cnn.core.design import build_model as build_design
 from tui_cnn.core.model import LAYER_NAMES, ModelFileError, Weights, build_model, load_keras_model, read_weights
+from tui_cnn.core.network import load_network
 from tui_cnn.core.paths import SHIPPED_MODEL
 from tui_cnn.core.training import BatchEvent, DoneEvent, EpochEvent, TrainConfig, train
 
@@ -482,6 +495,54 @@ def _traced(design: Design, x: np.ndarray, y: np.ndarray):
     model = build_design(design, seed=0)
     model.fit(x[:BATCH_SIZE], y[:BATCH_SIZE], batch_size=BATCH_SIZE, epochs=1, verbose=0)
     return model
+
+
+# Figures: any model, from the test zoo.
+
+
+def _zoo_model(bench: Bench, name: str) -> tuple[Any, Path]:
+    """Zoo model ``name`` (tests/zoo.py) built by Keras and saved in a temporary folder for this run."""
+    key = f"_zoo_{name}"
+    if key not in bench.cache:
+        import tempfile
+
+        sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+        import zoo
+
+        folder = Path(tempfile.mkdtemp(prefix="tui-cnn-bench-"))
+        model = zoo.build(name)
+        bench.cache[key] = (model, zoo.save(model, folder, name))
+    return bench.cache[key]
+
+
+@figure("zoo_activations_ms")
+def zoo_activations_ms(bench: Bench) -> Figure:
+    model, path = _zoo_model(bench, "colour_32x32x3")
+    network = load_network(path)
+    picture = np.random.default_rng(0).integers(0, 256, network.image_shape, dtype=np.uint8)
+    ours = network.activations(picture).probabilities
+    theirs = np.asarray(model(picture[None].astype(np.float32), training=False))[0]
+    if not np.allclose(ours, theirs, atol=1e-5):
+        raise SystemExit(f"benchmarks: numpy and Keras disagree on the zoo model ({np.abs(ours - theirs).max():.3g})")
+    ms = median_ms(lambda: network.activations(picture), runs=bench.runs_or(1000), warmup=50)
+    return Figure("zoo_activations_ms", ms, "ms", "colour_32x32x3")
+
+
+@figure("network_activations_ms")
+def network_activations_ms(bench: Bench) -> Figure:
+    network, image = load_network(SHIPPED_MODEL), bench.test_image
+    ms = median_ms(lambda: network.activations(image), runs=bench.runs_or(2000), warmup=50)
+    return Figure("network_activations_ms", ms, "ms")
+
+
+@figure("key_to_frame_128ch_p95_ms")
+def key_to_frame_128ch_p95_ms(bench: Bench) -> Figure:
+    _, path = _zoo_model(bench, "lab_128")
+    keys = (b"\x1b[6~", b"l", b"j", b"m", b"s", b"m", b"\x1b[5~", b"h", b"k", b"c", b"s", b"z", b"z")
+    timings = app_speed.key_to_frame_ms(bench.data_dir, (120, 40), bench.runs_or(100), ("--model", str(path)),
+                                        keys, start=(b"3",))
+    return Figure("key_to_frame_128ch_p95_ms", float(np.percentile(timings, 95)), "ms",
+                  f"lab_128 conv2 11x11x128, 120x40, {len(timings)} presses")
 
 
 def _fit_epoch(bench: Bench, design: Design = LESSON) -> float:

@@ -135,3 +135,46 @@ def test_colour_model_rescales_pixels_itself(zoo):
     pictures = np.random.default_rng(3).integers(0, 256, (2, 32, 32, 3), dtype=np.uint8)
     expected = np.asarray(model(pictures.astype(np.float32), training=False))
     np.testing.assert_allclose(network.predict(pictures), expected, **TOLERANCE)
+
+
+@pytest.mark.parametrize("name", ["lab_32", "batchnorm", "reshape_input", "colour_32x32x3"])
+def test_summary_screen_rows_equal_keras(zoo, name):
+    """The summary explains every layer by the general rule; its shapes and counts are Keras' own."""
+    from tui_cnn.core import lesson
+
+    model, path = zoo(name)
+    table = lesson.summary_of(load_network(path))
+    keras_layers = [layer for layer in model.layers if type(layer).__name__ != "InputLayer"]
+    for row, layer in zip(table.layers, keras_layers, strict=True):
+        assert row.keras_shape == "(None, " + ", ".join(str(d) for d in layer.output.shape[1:]) + ")"
+        assert row.params == layer.count_params() and row.shape_note and row.params_note
+    assert table.total_params == model.count_params()
+    trainable = sum(int(np.prod(w.shape)) for w in model.trainable_weights)
+    assert table.trainable_params == trainable
+    assert ("non-trainable (batch" in table.total_note) == (trainable != model.count_params())
+
+
+def test_summary_rule_for_same_padding_and_stride(zoo):
+    from tui_cnn.core import lesson
+
+    _, path = zoo("same_stride")
+    rows = lesson.summary_of(load_network(path)).layers
+    assert "27x27x1 -> 27x27x8" in rows[0].shape_note and "ceil(27 / 1) = 27" in rows[0].shape_note
+    assert "rows ceil(14 / 2) = 7, columns ceil(14 / 1) = 14" in rows[2].shape_note
+    assert "rows floor((7 - 4) / 2) + 1 = 2, columns floor((14 - 4) / 2) + 1 = 6" in rows[3].shape_note
+    assert rows[3].formula == "4x4x12x6 = 1,152"
+
+
+def test_the_lessons_model_keeps_the_lessons_words():
+    from tui_cnn.core import lesson
+    from tui_cnn.core.model import read_weights
+    from tui_cnn.core.paths import SHIPPED_MODEL
+
+    network = load_network(SHIPPED_MODEL)
+    assert network.lesson_weights() is not None
+    assert lesson.summary_of(network) == lesson.summary(read_weights(SHIPPED_MODEL))
+
+
+def test_the_labs_variants_are_not_the_lesson(zoo):
+    _, path = zoo("lab_32")
+    assert load_network(path).lesson_weights() is None

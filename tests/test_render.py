@@ -118,10 +118,15 @@ def test_bars_in_ascii_are_plain_text():
     text = printed(render.bars([0.1, 0.7, 0.2], ["a", "bb", "ccc"], width=10, ascii_only=True, highlight=1))
     assert ESCAPE not in text and text.isascii()
     assert text.splitlines() == [
-        "  a " + "#".ljust(10) + "  10.0%",  # scaled to the largest value: 0.1 / 0.7 of 10 cells
-        " bb " + "#" * 10 + "  70.0%",
-        "ccc " + "###".ljust(10) + "  20.0%",
+        "  a " + "#".ljust(10) + "      10%",  # scaled to the largest value: 0.1 / 0.7 of 10 cells
+        " bb " + "#" * 10 + "      70%",
+        "ccc " + "###".ljust(10) + "      20%",
     ]
+
+
+def test_bar_percentages_say_0_or_100_only_when_exact():
+    text = printed(render.bars([0.99995, 0.00004, 0.0], ["a", "b", "c"], width=4, ascii_only=True))
+    assert [line.split()[-1] for line in text.splitlines()] == ["99.995%", "0.004%", "0%"]
 
 
 # --- grids of maps -------------------------------------------------------------------------------------

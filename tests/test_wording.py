@@ -77,3 +77,11 @@ def test_pool_shrink_counts_are_what_pooling_does(side):
 def test_pool_shrink_names_a_lone_odd_side():
     assert "the last column fits in no 2x2 block and is dropped" in wording.pool_shrink(12, 13)
     assert "the last row fits" in wording.pool_shrink(13, 12)
+
+
+@pytest.mark.parametrize("p, want", [
+    (0.0, "0%"), (1.0, "100%"), (0.5, "50%"), (0.996, "99.6%"), (0.9999, "99.99%"), (0.99999999, ">99.999%"),
+    (0.004, "0.4%"), (1e-9, "<0.001%"), (np.float32(0.99999994), ">99.999%"),
+])
+def test_a_probability_says_all_or_nothing_only_when_exact(p, want):
+    assert wording.probability(p) == want

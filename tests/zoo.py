@@ -94,6 +94,7 @@ SEQUENTIAL = {
     "lab_16": lambda: _lab(16, 2),
     "lab_32": lambda: _lab(32, 2),
     "lab_64": lambda: _lab(64, 2),
+    "lab_128": lambda: _lab(128, 2),  # a 128-channel layer for the explorer's speed (benchmarks/run.py)
     "lab_one_conv": lambda: _lab(32, 1),
     "lab_three_convs": lambda: _lab(32, 3),
     "mnist": _mnist,
@@ -118,6 +119,7 @@ def build(name: str):
     from tui_cnn.core.model import import_keras
 
     keras = import_keras()
+    keras.backend.clear_session()  # layer names (conv2d, conv2d_1...) restart for every model: the same in any order
     keras.utils.set_random_seed(sum(map(ord, name)))
     if name in SEQUENTIAL:
         model = keras.Sequential(SEQUENTIAL[name](), name=name)

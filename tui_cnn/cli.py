@@ -181,7 +181,7 @@ def _reader_went_away() -> int:
 def _run_app(args: argparse.Namespace) -> int:
     from tui_cnn.ui.app import run
 
-    return run(data_dir=args.data_dir, model_path=args.model)
+    return run(data_dir=args.data_dir, model_path=args.model, dataset=args.dataset)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -14,7 +14,7 @@ from rich.table import Table
 
 from tui_cnn.core import activations, confusion, data, datasets, lesson, paths, safe_save
 from tui_cnn.core.errors import UsageError
-from tui_cnn.core.model import Weights, read_weights, saved_optimizer_values
+from tui_cnn.core.model import Weights, read_weights
 from tui_cnn.core.network import Network, load_network
 from tui_cnn.core.printable import printable
 
@@ -200,7 +200,7 @@ def summary(args: argparse.Namespace) -> int:
                       f"{params:,}")
     console = _Console()
     console.print(table)
-    optimizer = saved_optimizer_values(path)
+    optimizer = network.optimizer_params  # read with the model (0 for a .h5 file)
     trainable = network.trainable_params
     for line in lesson.keras_totals(trainable, network.params - trainable, optimizer):
         console.print(line)

@@ -20,6 +20,8 @@ from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 
+from tui_cnn.core import wording
+
 ASCII_RAMP = " .:-=+*#%@"
 UPPER_HALF = "\u2580"
 NAN_RGB = (96, 96, 96)
@@ -156,6 +158,25 @@ class Heatmap(Block):
             # Runs of one colour (most of a ReLU map is black) become one segment: far less to draw.
             lines.append(list(Segment.simplify(cells)))
         super().__init__(lines, q.shape[1])
+
+
+class ColourPicture(Block):
+    """An (H, W, 3) uint8 RGB picture in its own colours, two pixel rows per text row (a colour model's input)."""
+
+    def __init__(self, rgb: np.ndarray) -> None:
+        rgb = np.asarray(rgb, dtype=np.uint8)
+        if rgb.shape[0] % 2:
+            rgb = np.concatenate([rgb, rgb[-1:]], axis=0)  # repeat the odd last row: no half-empty cells
+        lines = []
+        for top, bottom in zip(rgb[0::2].tolist(), rgb[1::2].tolist()):
+            cells = (Segment(UPPER_HALF, _rgb_style(tuple(t), tuple(b))) for t, b in zip(top, bottom))
+            lines.append(list(Segment.simplify(cells)))
+        super().__init__(lines, rgb.shape[1])
+
+
+@lru_cache(maxsize=65536)
+def _rgb_style(top: tuple[int, int, int], bottom: tuple[int, int, int]) -> Style:
+    return Style(color=Color.from_rgb(*top), bgcolor=Color.from_rgb(*bottom))
 
 
 class AsciiMap(Block):
@@ -331,8 +352,12 @@ def vector_strip(values: np.ndarray, width: int, mode: str = "heatmap", cmap: st
 
 
 def bars(values: Sequence[float], labels: Sequence[str], width: int = 40, ascii_only: bool = False,
-         highlight: int | None = None, fmt: str = "{:6.1%}", vmax: float | None = None) -> Text:
-    """Labelled horizontal bars, one per value, e.g. class probabilities; ``highlight`` is bold."""
+         highlight: int | None = None, fmt: str | None = None, vmax: float | None = None) -> Text:
+    """Labelled horizontal bars, one per value, e.g. class probabilities; ``highlight`` is bold.
+
+    Without ``fmt`` the values are probabilities, shown as percentages that say 0% or 100% only
+    when they are exactly that.
+    """
     values = np.nan_to_num(np.asarray(values, dtype=np.float64), nan=0.0, posinf=0.0, neginf=0.0)
     top = vmax if vmax is not None else max(float(values.max(initial=0.0)), 1e-12)
     label_w = max((len(label) for label in labels), default=0)
@@ -341,7 +366,8 @@ def bars(values: Sequence[float], labels: Sequence[str], width: int = 40, ascii_
         style = "bold" if i == highlight else ""
         text.append(f"{label:>{label_w}} ", style)
         text.append(_bar(max(value, 0.0) / top, width, ascii_only), "bold green" if i == highlight else "cyan")
-        text.append(" " + fmt.format(value) + "\n", style)
+        shown = fmt.format(value) if fmt else f"{wording.probability(value):>8}"
+        text.append(" " + shown + "\n", style)
     text.rstrip()
     return text
 

@@ -118,9 +118,9 @@ async def test_pictures_are_decoded_off_the_ui_thread_and_names_are_not_markup(m
     threads = []
     real = images.load_image_file
 
-    def recording(path):
+    def recording(path, *shape):  # the model's input shape, for a model that takes other pictures
         threads.append(threading.current_thread())
-        return real(path)
+        return real(path, *shape)
 
     monkeypatch.setattr(images, "load_image_file", recording)
     (tmp_path / "shoe[").mkdir()

@@ -149,6 +149,10 @@ async def test_learned_kernels_walk_the_ranking(make_app, shipped_weights):
         assert f"conv1 #{channel}" in str(lab.query_one("#lab-title").render())
         notes = str(lab.query_one("#lab-notes").render())
         assert match.text() in notes and "#3 of 64 by resemblance" in notes
+        await pilot.press("p")  # another picture: the weight is fitted to it
+        await pilot.pause()
+        assert lab.showing == "scene" and lab.weight == filters.fitting_weight(lab.image, kernel)
+        assert_shows(lab, kernel, lab.weight)
         await pilot.press("L", "L", "L")
         await pilot.pause()
         assert lab.channel == ranking[-1][0]  # back past the first: the least alike

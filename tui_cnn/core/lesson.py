@@ -13,7 +13,12 @@ import math
 from dataclasses import dataclass
 
 from tui_cnn.core import wording
+from typing import TYPE_CHECKING
+
 from tui_cnn.core.model import INPUT_SHAPE, LAYERS, LayerSpec, Weights
+
+if TYPE_CHECKING:  # pragma: no cover
+    from tui_cnn.core.network import Network
 
 POOL = 2  # MaxPooling2D(2, 2): the weights say nothing about it; arithmetic.max_pool2d uses the same
 KERAS_CLASSES = {"conv": "Conv2D", "pool": "MaxPooling2D", "flatten": "Flatten", "dense": "Dense",
@@ -59,10 +64,19 @@ class Summary:
     layers: tuple[LayerLesson, ...]
     bytes_per_param: int
     optimizer_params: int = 0  # the optimizer's state saved with the file, which Keras adds to its total
+    trainable: int | None = None  # None: every parameter is trainable (the lesson's model)
 
     @property
     def total_params(self) -> int:
         return sum(layer.params for layer in self.layers)
+
+    @property
+    def trainable_params(self) -> int:
+        return self.total_params if self.trainable is None else self.trainable
+
+    @property
+    def non_trainable_params(self) -> int:
+        return self.total_params - self.trainable_params
 
     @property
     def total_bytes(self) -> int:
@@ -70,7 +84,8 @@ class Summary:
 
     def keras_totals(self) -> list[str]:
         """The totals as Keras' ``model.summary()`` prints them for the file, optimizer line included."""
-        return keras_totals(self.total_params, 0, self.optimizer_params, self.bytes_per_param)
+        return keras_totals(self.trainable_params, self.non_trainable_params, self.optimizer_params,
+                            self.bytes_per_param)
 
     @property
     def optimizer_note(self) -> str:
@@ -89,15 +104,20 @@ class Summary:
 
     @property
     def input_note(self) -> str:
+        if len(self.input_shape) != 3:
+            return f"The input: {shape_text(self.input_shape)}, {math.prod(self.input_shape):,} values."
         h, w, c = self.input_shape
-        colour = "grayscale" if c == 1 else f"{c} channels"
+        colour = "grayscale" if c == 1 else ("colour (red, green, blue)" if c == 3 else f"{c} channels")
         return f"The image: {h}x{w} pixels, {colour}, {math.prod(self.input_shape):,} values."
 
     @property
     def total_note(self) -> str:
         weighted = [layer for layer in self.layers if layer.params]
         parts = " + ".join(f"{layer.params:,}" for layer in weighted)
-        return f"{parts} = {self.total_params:,}, all trainable; 0 non-trainable."
+        if not self.non_trainable_params:
+            return f"{parts} = {self.total_params:,}, all trainable; 0 non-trainable."
+        return (f"{parts} = {self.total_params:,}: {self.trainable_params:,} trainable, "
+                f"{self.non_trainable_params:,} non-trainable (batch normalization's running statistics).")
 
     def layer(self, name: str) -> LayerLesson:
         for layer in self.layers:
@@ -151,6 +171,20 @@ def summary(weights: Weights) -> Summary:
         rows.append(row)
         shape, previous = row.output_shape, spec.name
     return Summary(INPUT_SHAPE, tuple(rows), weights.conv1_kernel.dtype.itemsize, weights.optimizer_params)
+
+
+def summary_of(network: Network) -> Summary:
+    """Any model's summary: the lesson's words for the lesson's model, the general rule for every other layer.
+
+    The shapes come from each layer's own arithmetic (valid: floor((n - k) / s) + 1; same: ceil(n / s))
+    and the parameters from its weights, so the table is what ``model.summary()`` prints.
+    """
+    weights = network.lesson_weights()
+    if weights is not None:
+        return summary(weights)
+    rows = tuple(LayerLesson(layer.name, layer.keras_class, layer.input_shape, layer.output_shape, layer.params,
+                             layer.params_formula, layer.shape_note, layer.params_note) for layer in network.layers)
+    return Summary(network.input_shape, rows, 4, network.optimizer_params, network.trainable_params)
 
 
 def _conv(spec: LayerSpec, shape: tuple[int, ...], weights: Weights, previous: str, total: int) -> LayerLesson:

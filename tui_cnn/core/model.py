@@ -230,21 +230,6 @@ def _weighted_layer_keys(config: dict[str, Any], source: str | os.PathLike[str])
     return list(zip(WEIGHTED_LAYERS, keys))
 
 
-def saved_optimizer_values(path: str | os.PathLike[str]) -> int:
-    """How many numbers of optimizer state a ``.keras`` file carries (0 for none, or another format).
-
-    Keras' ``model.summary()`` counts them in its total for a loaded model, so a summary that
-    shows Keras' figures for the file needs them; they play no part in a prediction.
-    """
-    import h5py
-
-    try:
-        with zipfile.ZipFile(path) as archive, archive.open("model.weights.h5") as raw, h5py.File(raw, "r") as h5:
-            return _optimizer_values(h5)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError):
-        return 0
-
-
 def _optimizer_values(h5: Any) -> int:
     """How many numbers the optimizer's saved state holds (0 for a file saved without it)."""
     group = h5.get("optimizer")

@@ -33,7 +33,7 @@ import numpy as np
 from tui_cnn.core import layers as L
 from tui_cnn.core.activations import Activations, LayerOutput
 from tui_cnn.core.arithmetic import ACTIVATION_NAMES, Activation
-from tui_cnn.core.model import ModelFileError
+from tui_cnn.core.model import ModelFileError, Weights, _optimizer_values
 from tui_cnn.core.paths import file_problem
 
 # Layers that only act while training: at inference (model.predict) they pass values on unchanged.
@@ -70,6 +70,8 @@ class Network:
     source: str
     pixel_scale: float = 1.0
     metadata: dict[str, Any] = field(default_factory=dict)
+    optimizer_params: int = 0  # the optimizer's state saved in a .keras file (Keras' summary counts it)
+    _memo: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         last = self.layers[-1] if self.layers else None
@@ -118,6 +120,30 @@ class Network:
             return int(text) - 1
         choices = ", ".join(f"{i + 1}={n}" for i, n in enumerate(self.names))
         raise UsageError(f"unknown layer {name_or_number!r}; choose one of {choices}")
+
+    def lesson_weights(self) -> Weights | None:
+        """The lesson's ``Weights`` when this is the lesson's architecture (for its own words and views), else None."""
+        if "lesson" not in self._memo:
+            self._memo["lesson"] = self._lesson_weights()
+        return self._memo["lesson"]
+
+    def _lesson_weights(self) -> Weights | None:
+        from tui_cnn.core.model import ARCHITECTURE, WEIGHTED_LAYERS
+
+        found = tuple((layer.keras_class, layer.activation.name if hasattr(layer, "activation") else None)
+                      for layer in self.layers)
+        pools_ok = all(layer.pool_size == (2, 2) and layer.strides == (2, 2) and layer.padding == "valid"
+                       for layer in self.layers if isinstance(layer, L.Pooling2D))
+        convs_ok = all(layer.strides == (1, 1) and layer.padding == "valid" and layer.bias is not None
+                       for layer in self.layers if isinstance(layer, L.Conv2D))
+        if found != ARCHITECTURE or not (pools_ok and convs_ok) or self.input_shape != (28, 28, 1):
+            return None
+        weighted = [layer for layer in self.layers if layer.weights]
+        pairs = {name: (layer.kernel, layer.bias) for name, layer in zip(WEIGHTED_LAYERS, weighted)}
+        try:
+            return Weights.from_pairs(pairs, self.source, self.optimizer_params)
+        except ModelFileError:  # the lesson's layers with other sizes (the lab's 32 filters)
+            return None
 
     def summary_rows(self) -> list[tuple[str, str, tuple[int, ...], int]]:
         """(name, Keras class, output shape, parameters) per layer, as ``model.summary()`` lists them."""
@@ -194,6 +220,32 @@ def one_blas_thread() -> Iterator[None]:
 _CONTROLLER: Any = None
 
 
+def network_from_weights(weights: Weights, name: str = "fashion_cnn", source: str = "the lesson's model") -> Network:
+    """The lesson's model as a Network, from its ``Weights`` (a model being trained, or a test's seeded one)."""
+    from tui_cnn.core.arithmetic import RELU
+
+    shape = (28, 28, 1)
+    built: list[L.Layer] = []
+    previous = "input"
+
+    def add(layer: L.Layer) -> None:
+        nonlocal shape, previous
+        layer.source = previous
+        built.append(layer)
+        shape, previous = layer.output_shape, layer.name
+
+    add(L.Conv2D("conv1", shape, kernel=weights.conv1_kernel, bias=weights.conv1_bias, activation=RELU))
+    add(L.Pooling2D("pool1", shape))
+    add(L.Conv2D("conv2", shape, kernel=weights.conv2_kernel, bias=weights.conv2_bias, activation=RELU))
+    add(L.Pooling2D("pool2", shape))
+    add(L.Flatten("flatten", shape))
+    add(L.Dense("dense", shape, kernel=weights.dense_kernel, bias=weights.dense_bias, activation=RELU))
+    add(L.Dense("output", shape, kernel=weights.output_kernel, bias=weights.output_bias, activation=Activation("softmax")))
+    network = Network(name, (28, 28, 1), tuple(built), source)
+    network._memo["lesson"] = weights
+    return network
+
+
 def _image_shape(input_shape: tuple[int, ...], layers: Sequence[L.Layer], source: str) -> tuple[int, int, int]:
     if len(input_shape) == 3:
         return input_shape  # type: ignore[return-value]
@@ -259,7 +311,9 @@ def _read_keras_zip(path: Path) -> Network:
                 vars_ = group[key]["vars"]
                 return [np.array(vars_[str(i)]) for i in range(len(vars_))]
 
-            return build_network(config, weights_of, str(path), metadata)
+            network = build_network(config, weights_of, str(path), metadata)
+            network.optimizer_params = _optimizer_values(h5)
+            return network
 
 
 def _read_metadata(archive: zipfile.ZipFile) -> dict[str, Any]:

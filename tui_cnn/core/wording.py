@@ -4,7 +4,8 @@ A screen that says "zeros 100% of pixels" when 674 of 676 are zero, "-0.000" for
 negative weight, "a silent region stays silent" for four equal non-zero values, or "shrinks to a
 quarter" for 11x11 -> 5x5 (121 -> 25) teaches something false. These functions hold the rules:
 
-- a share is never rounded to 100% or 0% unless it is exact, and comes with its count;
+- a share (or a probability) is never rounded to 100% or 0% unless it is exact; a share comes
+  with its count;
 - an exact zero prints without a sign;
 - a pooling window with equal maxima is called a tie; only an all-zero window is "silent";
 - pooling an odd-sized map says what happens to the last row and column.
@@ -25,9 +26,15 @@ def percent(count: int, total: int) -> str:
     """
     if total <= 0:
         raise ValueError("a share of nothing has no percentage")
-    if count == 0 or count == total:
-        return f"{100 * count // total}%"
-    value = 100.0 * count / total
+    return probability(count / total) if 0 < count < total else f"{100 * count // total}%"
+
+
+def probability(p: float) -> str:
+    """A probability (0..1) as a percentage that says "0%" or "100%" only when it is exactly that."""
+    p = float(p)
+    if p <= 0 or p >= 1:
+        return "0%" if p <= 0 else "100%"
+    value = 100.0 * p
     for decimals in range(MAX_DECIMALS + 1):
         text = f"{value:.{decimals}f}"
         if 0 < float(text) < 100:

@@ -1,7 +1,7 @@
 """TuiCnnApp: loads the model and images in the background and hosts the explorer's screens.
 
-Exploring never imports TensorFlow: the weights come straight from the ``.keras`` file and the
-activations are plain numpy, so the first maps appear in well under a second.
+Exploring never imports TensorFlow: the model comes straight from its ``.keras`` (or ``.h5``) file
+as a chain of numpy layers (``core.network``), so the first maps appear in well under a second.
 
 The app owns the one ``ExploreState`` (``app.state``, see ``tui_cnn.ui.state``): every change goes
 through ``update_state``, which publishes it on ``state_changed`` for the screens to redraw.
@@ -25,9 +25,10 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.signal import Signal
 
-from tui_cnn.core import activations, data, paths, safe_save
+from tui_cnn.core import data, datasets, paths, safe_save
 from tui_cnn.core.errors import TuiCnnError
-from tui_cnn.core.model import ModelFileError, Weights, read_weights
+from tui_cnn.core.model import ModelFileError, Weights
+from tui_cnn.core.network import Network, load_network, network_from_weights
 from tui_cnn.core.printable import printable
 from tui_cnn.core.runs import Run
 from tui_cnn.core.samples import SOURCE as SAMPLES_SOURCE
@@ -55,10 +56,11 @@ class TuiCnnApp(SavesToFiguresDir):
     class Loaded(Message):
         """The startup worker has a model and a set of images (possibly the built-in samples)."""
 
-        def __init__(self, weights: Weights | None, model_label: str, images: data.Split | None,
-                     problems: list[str]) -> None:
+        def __init__(self, network: Network | None, model_label: str, images: data.Split | None,
+                     problems: list[str], dataset: datasets.Dataset | None = None) -> None:
             super().__init__()
-            self.weights, self.model_label, self.images, self.problems = weights, model_label, images, problems
+            self.network, self.model_label, self.images, self.problems = network, model_label, images, problems
+            self.dataset = dataset
 
     class DatasetArrived(Message):
         """A background download brought the real dataset after starting on samples."""
@@ -82,19 +84,22 @@ class TuiCnnApp(SavesToFiguresDir):
             self.image, self.name = image, name
 
     class PredictionsReady(Message):
-        def __init__(self, predictions: np.ndarray, weights: Weights, images: data.Split) -> None:
+        def __init__(self, predictions: np.ndarray, network: Network, images: data.Split) -> None:
             super().__init__()
-            self.predictions, self.weights, self.images = predictions, weights, images
+            self.predictions, self.network, self.images = predictions, network, images
 
     def __init__(self, *, model_path: Path | None = None, data_dir: str | None = None,
-                 weights: Weights | None = None, images: data.Split | None = None,
-                 model_label: str = "", download: bool = True, start_index: int = 0) -> None:
+                 weights: Weights | Network | None = None, images: data.Split | None = None,
+                 model_label: str = "", download: bool = True, start_index: int = 0,
+                 dataset: str | None = None) -> None:
         super().__init__()
         self.model_path = Path(model_path) if model_path else None
         self.data_dir = data_dir
         self.download = download
-        self._given = (weights, model_label or (self.model_path.name if self.model_path else ""), images)
-        self.state = ExploreState(index=start_index)
+        self.dataset_choice = dataset  # None: the one the model was trained on, else Fashion-MNIST
+        network = network_from_weights(weights) if isinstance(weights, Weights) else weights
+        self._given = (network, model_label or (self.model_path.name if self.model_path else ""), images)
+        self.state = ExploreState(index=start_index, dataset=datasets.get(dataset) if dataset else datasets.FASHION_MNIST)
         self.state_changed: Signal[Change] = Signal(self, "state_changed")
         self._predicting_for: tuple[int, int] | None = None
         self.diagnostics = DiagnosticsCache()  # confusion matrices and top images, per model and image set
@@ -113,9 +118,9 @@ class TuiCnnApp(SavesToFiguresDir):
 
     def on_mount(self) -> None:
         self.check_size()
-        weights, label, images = self._given
-        if weights is not None and images is not None:
-            self.post_message(self.Loaded(weights, label, images, []))
+        network, label, images = self._given
+        if network is not None and images is not None:
+            self.post_message(self.Loaded(network, label, images, []))
         else:
             self.load_startup()
 
@@ -136,28 +141,34 @@ class TuiCnnApp(SavesToFiguresDir):
         """Read the model and the test images; fall back to the shipped model and drawn samples."""
         safe_save.clean_stale_temps(paths.user_model_path())  # what a save killed mid-way left behind
         problems: list[str] = []
-        weights, label = self._load_weights(problems)
+        network, label = self._load_network(problems)
+        dataset = datasets.for_model(self.dataset_choice, network.dataset if network else None)
         try:
-            images = data.load_split("test", self.data_dir, download=False)
+            if network is not None:
+                datasets.check_fits(network.image_shape, dataset, network.source)
+            images = datasets.load_split("test", self.data_dir, dataset.key, download=False)
+        except ModelFileError as exc:  # a colour model: the user's own pictures only
+            problems.append(f"{exc}. Press o to open a picture.")
+            images = None
         except data.DataError as exc:
             images = self._samples(problems)
             if images is not None:
                 problems.append(f"{exc}. Meanwhile, here are {len(images)} drawn samples.")
-        self.post_message(self.Loaded(weights, label, images, problems))
+        self.post_message(self.Loaded(network, label, images, problems, dataset))
         fell_back = images is not None and images.source == SAMPLES_SOURCE
-        if fell_back and self.download and data.resolve_data_dir(self.data_dir) is None:
+        if fell_back and self.download and dataset is datasets.FASHION_MNIST and data.resolve_data_dir(self.data_dir) is None:
             self._download()
 
-    def _load_weights(self, problems: list[str]) -> tuple[Weights | None, str]:
+    def _load_network(self, problems: list[str]) -> tuple[Network | None, str]:
         chosen = self.model_path or paths.default_model_path()
         candidates = [chosen] if chosen == paths.SHIPPED_MODEL else [chosen, paths.SHIPPED_MODEL]
         for path in candidates:
             try:
-                weights = read_weights(path)
+                network = load_network(path)
             except ModelFileError as exc:
                 problems.append(str(exc))
                 continue
-            return weights, paths.model_label(path)
+            return network, paths.model_label(path)
         return None, ""
 
     def _samples(self, problems: list[str]) -> data.Split | None:
@@ -181,10 +192,11 @@ class TuiCnnApp(SavesToFiguresDir):
     def _loaded(self, event: Loaded) -> None:
         for problem in event.problems:
             self.notify(problem, severity="warning", timeout=12)
-        if event.weights is None:
+        if event.network is None:
             self.notify("No usable model: pass --model FILE or reinstall tui-cnn", severity="error", timeout=30)
             return
-        self.update_state(weights=event.weights, model_label=event.model_label, images=event.images)
+        dataset = {"dataset": event.dataset} if event.dataset is not None else {}
+        self.update_state(network=event.network, model_label=event.model_label, images=event.images, **dataset)
         self.show_index(min(self.state.index, len(event.images) - 1) if event.images else 0)
         # Everything loaded so far (modules, styles, the model) lives as long as the app: keep it
         # out of the garbage collector's full passes, which otherwise stall a key press now and then.
@@ -205,7 +217,7 @@ class TuiCnnApp(SavesToFiguresDir):
     def show_index(self, index: int) -> None:
         """Show image ``index`` of the image set (wrapping round)."""
         state = self.state
-        if not state.images or state.weights is None:
+        if not state.images or state.network is None:
             return
         index %= len(state.images)
         self.update_state(index=index, picture=state.picture_at(index))
@@ -216,28 +228,32 @@ class TuiCnnApp(SavesToFiguresDir):
     def step_image(self, step: int) -> None:
         self.show_index(self.state.index + step)
 
-    def use_model(self, weights: Weights, label: str) -> None:
-        """Explore ``weights`` from now on (a model just trained, or the shipped one again)."""
-        self.update_state(weights=weights, model_label=label)
+    def use_model(self, model: Weights | Network, label: str) -> None:
+        """Explore ``model`` from now on (a model just trained, or the shipped one again)."""
+        network = network_from_weights(model) if isinstance(model, Weights) else model
+        self.update_state(network=network, model_label=label)
 
     def ensure_predictions(self) -> None:
         """Start computing every image's prediction (about 1.5 s for 10,000) unless done."""
         state = self.state
-        if state.predictions is not None or state.weights is None or state.images is None:
+        if state.predictions is not None or state.network is None or state.images is None:
             return
-        wanted = (id(state.weights), id(state.images))
+        wanted = (id(state.network), id(state.images))
         if self._predicting_for != wanted:  # not already on its way for this model and image set
             self._predicting_for = wanted
-            self.compute_predictions(state.weights, state.images)
+            self.compute_predictions(state.network, state.images)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="predictions")
-    def compute_predictions(self, weights: Weights, images: data.Split) -> None:
-        probs = activations.predict_batch(weights, images.images)
-        self.post_message(self.PredictionsReady(probs.argmax(axis=1), weights, images))
+    def compute_predictions(self, network: Network, images: data.Split) -> None:
+        from tui_cnn.core.batch import blas_threads
+
+        with blas_threads():
+            probs = network.predict(images.images)
+        self.post_message(self.PredictionsReady(probs.argmax(axis=1), network, images))
 
     @on(PredictionsReady)
     def _predictions_ready(self, event: PredictionsReady) -> None:
-        if event.weights is not self.state.weights or event.images is not self.state.images:
+        if event.network is not self.state.network or event.images is not self.state.images:
             return  # computed for a model or image set that has since been replaced
         self._predicting_for = None
         self.update_state(predictions=event.predictions)
@@ -247,7 +263,7 @@ class TuiCnnApp(SavesToFiguresDir):
     def action_pick_image(self) -> None:
         from tui_cnn.ui.screens.picker import PickerScreen
 
-        if self.state.images is not None and self.state.weights is not None:
+        if self.state.images is not None and self.state.network is not None:
             self.push_screen(PickerScreen(), self._picked)
 
     def open_picker_on(self, indices: np.ndarray, what: str) -> None:
@@ -272,7 +288,9 @@ class TuiCnnApp(SavesToFiguresDir):
         from tui_cnn.ui.screens.prompt_modal import PromptModal
 
         question = "Open your own image (PNG, JPEG, BMP, GIF or WebP):"
-        hint = "It becomes a 28x28 light-on-black image like Fashion-MNIST."
+        shape = self.state.network.image_shape if self.state.network is not None else (28, 28, 1)
+        hint = ("It becomes a 28x28 light-on-black image like Fashion-MNIST." if shape == (28, 28, 1) else
+                f"It is resized to the model's {shape[0]}x{shape[1]} input{' in colour' if shape[2] == 3 else ''}.")
         self.push_screen(PromptModal(question, "path/to/picture.png", hint), self._open_file_result)
 
     def _open_file_result(self, path: str | None) -> None:
@@ -284,8 +302,9 @@ class TuiCnnApp(SavesToFiguresDir):
         """Decode the user's picture off the UI thread: a big photo takes a second, a broken one may be anything."""
         from tui_cnn.core.images import ImageFileError, load_image_file
 
+        shape = self.state.network.image_shape if self.state.network is not None else (28, 28, 1)
         try:
-            image = load_image_file(path)
+            image = load_image_file(path, shape)
         except ImageFileError as exc:
             self.post_message(self.Problem(str(exc), "Cannot open image"))
             return
@@ -380,18 +399,15 @@ class TuiCnnApp(SavesToFiguresDir):
             TrainingScreen.open(self).resume_when_ready(run)
 
     def explore_run(self, run: Run) -> None:
-        """Explore ``run``'s model: its last finished epoch, or its checkpoint if no epoch finished yet."""
+        """Explore ``run``'s model after its last finished epoch, whatever its design."""
         from tui_cnn.ui.screens.explorer import ExplorerScreen
 
         path, when = run.model_path, "its last finished epoch"
         if not path.is_file():
-            found = run.checkpoint()
-            if found is None:
-                self.notify(f"Run {run.id} has no model yet", severity="warning")
-                return
-            path, when = found[1], found[0].where()
+            self.notify(f"Run {run.id} has no finished epoch to explore yet", severity="warning")
+            return
         try:
-            weights = read_weights(path)
+            weights = load_network(path)
         except ModelFileError as exc:
             self.notify(str(exc), title=f"Cannot explore run {run.id}", severity="error", timeout=12)
             return
@@ -462,10 +478,12 @@ class TuiCnnApp(SavesToFiguresDir):
             return False
         return super().check_action(action, parameters)
 
-def run(data_dir: str | None = None, model_path: Path | None = None) -> int:
+def run(data_dir: str | None = None, model_path: Path | None = None, dataset: str | None = None) -> int:
     """Run the app with native libraries' stderr chatter sent to a log file, off the screen."""
+    if dataset:
+        datasets.get(dataset)  # an unknown name is a usage error before the screen opens
     log = paths.user_data_dir() / "native.log"
-    app = TuiCnnApp(model_path=model_path, data_dir=data_dir)
+    app = TuiCnnApp(model_path=model_path, data_dir=data_dir, dataset=dataset)
     with _stderr_to(log):
         # Our own loop: asyncio.run would wait, after the terminal is restored, for a training
         # thread to notice its stop (Keras checks only between batches, not while it traces the model).

@@ -11,12 +11,14 @@ from tui_cnn.core.data import CLASS_NAMES
 
 @dataclass(frozen=True)
 class Picture:
-    """A (28, 28) uint8 image; ``index`` is its place in the image set, None for a user's file."""
+    """A (28, 28) uint8 image, or (H, W, 3) for a colour model; ``index`` is its place in the image set,
+    None for a user's file."""
 
     image: np.ndarray
     label: int | None
     title: str
     index: int | None = None
+    class_names: tuple[str, ...] = CLASS_NAMES  # the data set's (MNIST's are digits)
 
     @property
     def key(self) -> tuple[str, int]:
@@ -25,4 +27,4 @@ class Picture:
 
     @property
     def label_name(self) -> str:
-        return "unknown" if self.label is None else CLASS_NAMES[self.label]
+        return "unknown" if self.label is None else self.class_names[self.label]

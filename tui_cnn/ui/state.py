@@ -5,8 +5,10 @@ channel, the mode or the colour map.
 
 The API:
 
-- ``ExploreState`` (a dataclass, no Textual) holds the model (``weights``, ``model_label`` and
-  ``layers``, the chain of layers the explorer steps through), the image set (``images``, with
+- ``ExploreState`` (a dataclass, no Textual) holds the model (``network``, any supported Keras
+  model as a chain of ``core.layers`` objects, and ``model_label``; ``layers`` is the chain the
+  explorer steps through and ``weights`` the lesson's ``Weights`` when the model is the lesson's,
+  for the views only it has), the data set (``dataset``, for its class names), the image set (``images``, with
   ``predictions`` for all of it once computed), the ``picture`` on show (``index`` is its place in
   the set), and the look: ``layer`` and ``channel`` (indices into ``layers`` and the layer's
   channels), ``mode`` (heatmap or ascii), ``cmap``, ``scale`` (map or layer) and ``zoom`` (fit,
@@ -31,11 +33,12 @@ from typing import TYPE_CHECKING, cast
 
 import numpy as np
 
-from tui_cnn.core import activations
+from tui_cnn.core import datasets
 from tui_cnn.core.activations import Activations, LayerOutput
 from tui_cnn.core.data import Split
-from tui_cnn.core.model import LAYERS, LayerSpec, Weights
-from tui_cnn.core.network import one_blas_thread
+from tui_cnn.core.layers import Layer
+from tui_cnn.core.model import Weights
+from tui_cnn.core.network import Network
 from tui_cnn.core.samples import SOURCE as SAMPLES_SOURCE
 from tui_cnn.ui.picture import Picture
 
@@ -49,18 +52,17 @@ CACHED_IMAGES = 32
 
 
 class ActivationCache:
-    """Every layer's outputs for the last few (picture, weights) pairs: stepping back is free."""
+    """Every layer's outputs for the last few (picture, network) pairs: stepping back is free."""
 
     def __init__(self, size: int = CACHED_IMAGES) -> None:
         self.size = size
         self._acts: OrderedDict[tuple, Activations] = OrderedDict()
 
-    def get(self, weights: Weights, picture: Picture) -> Activations:
-        key = (picture.key, id(weights))
+    def get(self, network: Network, picture: Picture) -> Activations:
+        key = (picture.key, id(network))
         acts = self._acts.get(key)
         if acts is None:
-            with one_blas_thread():  # a few small products: waking BLAS threads costs more than they save
-                acts = activations.compute(weights, picture.image)
+            acts = network.activations(picture.image)
             self._acts[key] = acts
             while len(self._acts) > self.size:
                 self._acts.popitem(last=False)
@@ -89,9 +91,9 @@ class Change:
 class ExploreState:
     """The model, the images and the look of the explorer; change it only through ``update``."""
 
-    weights: Weights | None = None
+    network: Network | None = None
     model_label: str = ""
-    layers: tuple[LayerSpec, ...] = LAYERS
+    dataset: datasets.Dataset = datasets.FASHION_MNIST
     images: Split | None = None
     predictions: np.ndarray | None = None  # the predicted class of every image in ``images``
     picture: Picture | None = None
@@ -108,13 +110,32 @@ class ExploreState:
 
     @property
     def acts(self) -> Activations | None:
-        """Every layer's output for the picture under the weights (None until both are known)."""
-        if self.weights is None or self.picture is None:
+        """Every layer's output for the picture under the model (None until both are known)."""
+        if self.network is None or self.picture is None:
             return None
-        return self.cache.get(self.weights, self.picture)
+        return self.cache.get(self.network, self.picture)
 
     @property
-    def spec(self) -> LayerSpec:
+    def layers(self) -> tuple[Layer, ...]:
+        return self.network.layers if self.network is not None else ()
+
+    @property
+    def weights(self) -> Weights | None:
+        """The lesson's weights when the model is the lesson's (its training and filter views), else None."""
+        return self.network.lesson_weights() if self.network is not None else None
+
+    @property
+    def class_names(self) -> tuple[str, ...]:
+        """The image set's (else the data set's) class names if the model has that many outputs, else
+        ``class 0``, ``class 1``..."""
+        names = self.images.class_names if self.images is not None else self.dataset.class_names
+        count = self.network.num_classes if self.network is not None else len(names)
+        if count == len(names):
+            return names
+        return tuple(f"class {i}" for i in range(count))
+
+    @property
+    def spec(self) -> Layer:
         return self.layers[self.layer]
 
     @property
@@ -125,7 +146,7 @@ class ExploreState:
     @property
     def spatial(self) -> bool:
         """Whether the current layer's output is maps (H, W, C) rather than a vector."""
-        return len(self.spec.output_shape) == 3
+        return bool(self.layers) and len(self.spec.output_shape) == 3
 
     @property
     def channels(self) -> int:
@@ -134,13 +155,13 @@ class ExploreState:
 
     @property
     def ready(self) -> bool:
-        return self.weights is not None and self.picture is not None
+        return self.network is not None and self.picture is not None
 
     def picture_at(self, index: int) -> Picture:
         """Image ``index`` of the image set (which must be loaded) as a Picture."""
         assert self.images is not None
         label = int(self.images.labels[index])
-        return Picture(self.images.images[index], label, f"{self.set_name} #{index}", index)
+        return Picture(self.images.images[index], label, f"{self.set_name} #{index}", index, self.images.class_names)
 
     @property
     def set_name(self) -> str:
@@ -166,13 +187,13 @@ class ExploreState:
             if _differs(getattr(self, name), value):
                 setattr(self, name, value)
                 changed.add(name)
-        if changed & {"weights", "images"} and "predictions" not in changes:
+        if changed & {"network", "images"} and "predictions" not in changes:
             if self.predictions is not None:
                 self.predictions = None
                 changed.add("predictions")
-        if "weights" in changed:
+        if "network" in changed:
             self.cache.clear()
-        if "layers" in changed or "layer" in changed:
+        if changed & {"network", "layer"} and self.layers:
             self.layer = min(max(self.layer, 0), len(self.layers) - 1)
         top = self.channels - 1
         if self.spatial and not 0 <= self.channel <= top:  # a vector layer keeps the channel for later

@@ -14,7 +14,7 @@ from textual.widgets import Static
 
 from tui_cnn import render
 from tui_cnn.core.data import CLASS_NAMES
-from tui_cnn.core.model import LAYERS
+from tui_cnn.core.layers import Layer
 from tui_cnn.core.samples import SOURCE as SAMPLES_SOURCE
 from tui_cnn.ui.screens.prompt_modal import PromptModal
 from tui_cnn.ui.widgets.comparison_grid import ComparisonGrid, ComparisonRow
@@ -23,7 +23,17 @@ from tui_cnn.ui.widgets.quiet_footer import QuietFooter
 
 COURSE_IMAGES = (0, 23, 28)  # the course's FIRST_IMAGE, SECOND_IMAGE and THIRD_IMAGE
 CONVOLUTION_NUMBER = 1  # the course's channel
-COMPARED_LAYERS = tuple(spec for spec in LAYERS if spec.kind in ("conv", "pool"))
+COMPARED = 4  # the course's four columns: conv1, pool1, conv2, pool2
+
+
+def compared_layers(layers: tuple[Layer, ...]) -> tuple[Layer, ...]:
+    """The model's first convolution and pooling layers that share the first one's channel count (one channel
+    number means the same filter's maps in all of them): the lesson's conv1, pool1, conv2 and pool2."""
+    maps = [layer for layer in layers if layer.kind in ("conv", "pool")]
+    if not maps:
+        return ()
+    channels = maps[0].output_shape[-1]
+    return tuple(layer for layer in maps if layer.output_shape[-1] == channels)[:COMPARED]
 SHOES = ("Sandal", "Sneaker", "Ankle boot")
 SCALE_NAMES = {"map": "scale per map", "column": "one scale per column"}
 
@@ -79,7 +89,7 @@ class CompareScreen(AppAccess, Screen):
         if images is None or not len(images):
             return []
         if self.on_samples:
-            labels = [CLASS_NAMES[label] for label in images.labels]
+            labels = [images.class_names[label] for label in images.labels]
             shoes = [labels.index(name) for name in SHOES if name in labels]
             chosen = shoes if len(shoes) == 3 else list(range(3))
         else:
@@ -88,24 +98,30 @@ class CompareScreen(AppAccess, Screen):
 
     def redraw(self) -> None:
         state = self.state
-        if state.images is None or state.weights is None:
+        if state.images is None or state.network is None:
             self.query_one("#compare-title", Static).update("No model or images loaded yet.")
             return
+        compared = compared_layers(state.layers)
+        if not compared:
+            self.query_one("#compare-title", Static).update("This model has no convolution or pooling layer to compare.")
+            return
+        self.channel %= self.channels
         if state.images.source != self.source:  # the dataset arrived after starting on samples
             self.source, self.indices = state.images.source, self.default_indices()
         rows = []
         for index in self.indices:
             picture = state.picture_at(index)
-            acts = state.cache.get(state.weights, picture)
+            acts = state.cache.get(state.network, picture)
             rows.append(ComparisonRow(picture.title, picture.label_name,
-                                      [acts.layer(spec.name).channel(self.channel) for spec in COMPARED_LAYERS]))
-        headers = [f"{spec.name} {spec.output_shape[0]}x{spec.output_shape[1]}" for spec in COMPARED_LAYERS]
+                                      [acts.layer(spec.name).channel(self.channel) for spec in compared]))
+        headers = [f"{spec.name} {spec.output_shape[0]}x{spec.output_shape[1]}" for spec in compared]
         self.query_one(ComparisonGrid).show(rows, headers, self.mode, self.cmap, self.scale, self.row)
         self._set_title()
 
     @property
     def channels(self) -> int:
-        return COMPARED_LAYERS[0].output_shape[-1]
+        compared = compared_layers(self.state.layers)
+        return compared[0].output_shape[-1] if compared else 1
 
     def _set_title(self) -> None:
         if not self.indices:

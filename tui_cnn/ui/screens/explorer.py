@@ -68,6 +68,10 @@ def shown_text(view: View, short: bool = False) -> str:
     return f"[b]{which}[/b], {each} {h}x{w} of {full_h}x{full_w} ({how})"
 
 
+# The diagnostics (confusion matrix, occlusion, saliency, top images) still run on the lesson's layers.
+LESSON_ONLY = "The confusion matrix, top images and saliency work on the lesson's architecture for now"
+
+
 class ExplorerScreen(AppAccess, Screen):
     """Step through the layers of the model for one image.
 
@@ -131,8 +135,6 @@ class ExplorerScreen(AppAccess, Screen):
         self.refresh_view()  # a picture may have arrived before the widgets existed
 
     def _state_changed(self, change: Change) -> None:
-        if "layers" in change:
-            self.query_one(LayerList).show_layers(self.state.layers)
         if self.is_current:
             self.refresh_view()
         else:
@@ -150,8 +152,10 @@ class ExplorerScreen(AppAccess, Screen):
             return
         self.stale = False
         compact = self.size.width < 110
-        self.query_one(ImagePanel).show(state.picture, acts.probabilities, state.mode, compact, state.model_label)
+        self.query_one(ImagePanel).show(state.picture, acts.probabilities.reshape(-1), state.mode, compact,
+                                        state.model_label, state.class_names)
         layer_list = self.query_one(LayerList)
+        layer_list.show_layers(state.layers)  # another model: its own layers
         if layer_list.highlighted != state.layer:
             layer_list.highlighted = state.layer
         output = acts.layers[state.layer]
@@ -163,7 +167,7 @@ class ExplorerScreen(AppAccess, Screen):
                 if self.refocus_grid:
                     grid.focus()
                     self.refocus_grid = False
-            key = (state.picture.key, output.name, id(state.weights))
+            key = (state.picture.key, output.name, id(state.network))
             grid.show_maps(output.values, key, state.mode, state.cmap, state.scale, zoom=state.zoom,
                            selected=state.channel)
         else:
@@ -171,7 +175,9 @@ class ExplorerScreen(AppAccess, Screen):
                 self.refocus_grid = True
                 layer_list.focus()
             grid.display, vector.display = False, True
-            vector.show_vector(output.values, output.kind, state.mode, state.cmap, acts.predicted, state.picture.label)
+            vector.show_vector(output.values.reshape(-1), output.kind, state.mode, state.cmap, acts.predicted,
+                               state.picture.label, state.class_names, state.spec.input_shape,
+                               state.layers[state.layer - 1].kind if state.layer else "input")
         self._set_title()
 
     def _set_title(self) -> None:
@@ -253,25 +259,29 @@ class ExplorerScreen(AppAccess, Screen):
     def action_summary(self) -> None:
         from tui_cnn.ui.screens.summary import SummaryScreen
 
-        if self.state.weights is not None:
+        if self.state.network is not None:
             self.app.push_screen(SummaryScreen())
 
     def action_compare(self) -> None:
         from tui_cnn.ui.screens.compare import CompareScreen
 
-        if self.state.weights is not None and self.state.images:
+        if self.state.network is not None and self.state.images:
             self.app.push_screen(CompareScreen(self.state.mode, self.state.cmap))
 
     def action_confusion(self) -> None:
         from tui_cnn.ui.screens.confusion import ConfusionScreen
 
-        if self.state.weights is not None and self.state.images:
+        if self.state.network is not None and self.state.weights is None:
+            self.notify(LESSON_ONLY)
+        elif self.state.weights is not None and self.state.images:
             self.app.push_screen(ConfusionScreen())
 
     def action_why(self) -> None:
         from tui_cnn.ui.screens.why import WhyScreen
 
-        if self.state.ready:
+        if self.state.network is not None and self.state.weights is None:
+            self.notify(LESSON_ONLY)
+        elif self.state.ready:
             self.app.push_screen(WhyScreen())
 
     def action_switch_model(self) -> None:

@@ -136,6 +136,9 @@ class FilterLabScreen(AppAccess, Screen):
             full = self.full[self.showing]
             self._fitted_room = self.query_one(FilterMaps).picture_room(full.shape[0] / full.shape[1])
             self.image = images.fit_gray(full, *self._fitted_room)
+        if self.source == "learned" and not self.edited:  # its weight is fitted to the picture: refit it
+            self.weight = filters.fitting_weight(self.image, self.kernel)
+            self.query_one(KernelEditor).load(self.kernel, self.weight)
         self.recompute()
 
     def _show_picture(self, name: str) -> None:
@@ -293,14 +296,32 @@ class FilterLabScreen(AppAccess, Screen):
         self.query_one(KernelEditor).load(self.kernel)
         self.recompute()
 
-    def _ranking(self) -> list[tuple[int, resemblance.Resemblance]] | None:
-        """The model's conv1 kernels, closest to a hand-made filter first (None without a model)."""
-        weights = self.state.weights
-        if weights is None:
+    def _first_kernels(self) -> np.ndarray | None:
+        """The model's first convolution's kernels (3, 3, 1, filters), or None after saying why the lab can't
+        load them: the lab filters a grayscale picture with 3x3 kernels."""
+        network = self.state.network
+        if network is None:
             self.notify("No model is loaded, so there are no learned kernels", severity="warning")
             return None
-        if self._ranked_for is not weights:
-            self._ranked, self._ranked_for = resemblance.ranked(weights.conv1_kernel), weights
+        first = next((layer for layer in network.layers if layer.kind == "conv"), None)
+        if first is None:
+            self.notify("This model has no convolution, so there are no learned kernels", severity="warning")
+            return None
+        kh, kw, cin, _ = first.kernel.shape
+        if (kh, kw, cin) != (3, 3, 1):
+            why = f"{kh}x{kw}" if (kh, kw) != (3, 3) else f"3x3 over {cin} input channels"
+            self.notify(f"{first.name}'s kernels are {why}; the lab tries 3x3 filters on a grayscale picture, "
+                        "so it cannot load them (the focus view shows them)", severity="warning", timeout=8)
+            return None
+        return first.kernel
+
+    def _ranking(self) -> list[tuple[int, resemblance.Resemblance]] | None:
+        """The model's first-layer kernels, closest to a hand-made filter first (None if there are none to load)."""
+        kernels = self._first_kernels()
+        if kernels is None:
+            return None
+        if self._ranked_for is not kernels:
+            self._ranked, self._ranked_for = resemblance.ranked(kernels), kernels
         return self._ranked
 
     def action_learned(self, step: int) -> None:
@@ -330,7 +351,7 @@ class FilterLabScreen(AppAccess, Screen):
 
     def _load_learned(self, channel: int) -> None:
         self.channel = channel
-        kernel = self.state.weights.conv1_kernel[:, :, 0, channel]
+        kernel = self._ranked_for[:, :, 0, channel]  # the kernels the ranking was made from
         self._load(kernel, "learned", weight=filters.fitting_weight(self.image, kernel))
 
     def action_weight(self) -> None:

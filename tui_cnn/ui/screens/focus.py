@@ -116,7 +116,7 @@ class FocusScreen(AppAccess, Screen):
         self.query_one("#focus-title", Static).update(
             f"[b]{spec.name}[/b] · {spec.title} · [b]channel {self.channel} of {total}[/b] (0-{total - 1}) · "
             f"{h}x{w} · {'heatmap' if self.mode == 'heatmap' else 'ASCII'}")
-        inspectable = spec.kind in ("conv", "pool")
+        inspectable = self._inspectable
         self.inspecting = self.inspecting and inspectable
         self.showing_top = self.showing_top and inspectable and not self.inspecting
         self.query_one("#focus-stats", Static).display = not (self.inspecting or self.showing_top)
@@ -164,32 +164,61 @@ class FocusScreen(AppAccess, Screen):
             body = render.Heatmap(big, cmap, marks=big_marks)
         return render.labelled(body, title) if title else body
 
+    @property
+    def _inspectable(self) -> bool:
+        """Every map's pixel can be explained if the layer reads a map too (not a Reshape of a vector)."""
+        spec = self.state.spec
+        return len(spec.output_shape) == 3 and len(spec.input_shape) == 3
+
     def _inspect(self) -> None:
         """The map with the cursor, the input it reads with the cells used, and the arithmetic."""
         spec = self.state.spec
+        network = self.state.network
         row, col = self.cursor
         marks = np.zeros(self.values.shape, np.int8)
         marks[row, col] = render.CURSOR
         here = f"{spec.name} #{self.channel} ({row}, {col})"
         panel = self.query_one(ArithmeticPanel)
         value = float(self.values[row, col])
+        inputs = network.layer_input(self.acts, self.layer_index)  # (H, W, C) what the layer read
+        cell = network.explain(self.acts, self.layer_index, (row, col, self.channel))
+        source_name = "input image" if cell.source == "input" else cell.source
         if spec.kind == "conv":
-            cell = explain.conv_cell(self.state.weights, self.acts, spec.name, self.channel, row, col)
             term = cell.strongest(1)[0]
-            source = self.acts.image if cell.source == "input" else self.acts.layer(cell.source).channel(
-                term.input_channel)
-            source_marks = _frame(source.shape, row, col, 3)
+            source = inputs[:, :, term.input_channel]
+            source_marks = _frame(source.shape, cell.top, cell.left, term.kernel.shape)
             name = "input image" if cell.source == "input" else f"{cell.source} #{term.input_channel} (strongest)"
+            if cell.source == "input" and inputs.shape[2] > 1:
+                name = f"input channel {term.input_channel} (strongest)"
             panel.show_conv(cell, value)
-        else:
-            cell = explain.pool_cell(self.acts, spec.name, self.channel, row, col)
-            source = self.acts.layer(cell.source).channel(self.channel)
+        elif spec.kind == "pool" and spec.pool_size == spec.strides == (2, 2) and spec.padding == "valid" \
+                and spec.mode == "max":
+            source = inputs[:, :, self.channel]
             source_marks = explain.pool_winners(source, only_decisive=True).astype(np.int8) * render.MARK
             r, c = cell.winner
             source_marks[cell.top + r, cell.left + c] = render.CURSOR
             name = f"{cell.source} #{self.channel}: winners"
             panel.show_pool(cell, value, source.shape, self.mode)
-        source_cmap = "gray" if name == "input image" else self.cmap
+        elif spec.kind == "pool":
+            source = inputs[:, :, self.channel]
+            source_marks = _frame(source.shape, cell.top, cell.left, cell.window.shape)
+            if cell.mode == "max":
+                r, c = cell.winner
+                source_marks[cell.top + r, cell.left + c] = render.CURSOR
+            name = f"{source_name} #{self.channel}: window"
+            panel.show_pool(cell, value, source.shape, self.mode)
+        else:  # one value in, one value out: batch normalization, an activation, a rescaling, dropout
+            source = inputs[:, :, self.channel]
+            source_marks = np.zeros(source.shape, np.int8)
+            source_marks[row, col] = render.CURSOR
+            name = f"{source_name} #{self.channel}"
+            if isinstance(cell, explain.NormCell):
+                panel.show_norm(cell, value)
+            elif isinstance(cell, explain.ElementCell):
+                panel.show_element(cell, value)
+            else:
+                panel.show_copy(cell, value, f"{spec.keras_class} passes it on unchanged at inference")
+        source_cmap = "gray" if cell.source == "input" else self.cmap
         maps = [(here, self.values, marks), (name, source, source_marks)]
         self.query_one("#focus-map", Static).update(self._fit(maps, (self.cmap, source_cmap)))
 
@@ -197,11 +226,12 @@ class FocusScreen(AppAccess, Screen):
         values = self.values
         lo, hi = render.value_range(values)
         zeros = wording.share(int(np.count_nonzero(values == 0)), values.size, "pixels")
+        relu = ", cut to 0 by ReLU" if self.state.weights is not None else ""  # the lesson's model: all ReLU
         stats = Table.grid(padding=(0, 1))
         stats.add_column(style="dim")
         stats.add_column(justify="right")
         for name, value in (("min", f"{lo:.4f}"), ("max", f"{hi:.4f}"), ("mean", f"{values.mean():.4f}"),
-                            ("zeros", f"{zeros}, cut to 0 by ReLU")):
+                            ("zeros", f"{zeros}{relu}")):
             stats.add_row(name, value)
         parts = [render.color_bar(self.cmap, lo, hi, 24), Text(""), stats, Text("")]
         parts.extend(self._origin())
@@ -210,30 +240,38 @@ class FocusScreen(AppAccess, Screen):
     def _origin(self) -> list:
         """Where this channel comes from: the learned kernel, or the map that was pooled."""
         spec = self.state.spec
-        weights = self.state.weights
         if spec.kind == "pool":
-            source = self.state.layers[self.layer_index - 1].name
-            return [Text(f"Each pixel is the largest of a 2x2 window of {source} channel {self.channel}.")]
-        if spec.kind != "conv" or weights is None:
-            return []
-        kernel = weights.kernel(spec.name)[:, :, :, self.channel]  # (3, 3, inputs)
-        bias = float(weights.bias(spec.name)[self.channel])
+            what = "largest" if spec.mode == "max" else "average"
+            return [Text(f"Each pixel is the {what} of a {'x'.join(map(str, spec.pool_size))} window of "
+                         f"{spec.source} channel {self.channel}.")]
+        if spec.kind != "conv":
+            return [Text(spec.shape_note)]
+        kernel = spec.kernel[:, :, :, self.channel]  # (kh, kw, inputs)
+        bias = float(spec.bias[self.channel]) if spec.bias is not None else 0.0
+        size = f"{kernel.shape[0]}x{kernel.shape[1]}"
         if kernel.shape[2] == 1:
-            match = resemblance.closest(kernel[:, :, 0])
-            return [Text("Learned 3x3 kernel (weights times the input's neighbours, summed):", "bold"),
-                    kernel_table(kernel[:, :, 0]), Text(f"bias {wording.number(bias, 4, signed=True)}"),
-                    Text(f"{match.text()} (the cosine similarity of the 3x3 weights with a hand-made "
-                         "filter, from -1 to 1)")]
+            lines = [Text(f"Learned {size} kernel (weights times the input's neighbours, summed):", "bold"),
+                     kernel_table(kernel[:, :, 0]), Text(f"bias {wording.number(bias, 4, signed=True)}")]
+            if kernel.shape[:2] == (3, 3):  # the lesson's hand-made filters are 3x3
+                match = resemblance.closest(kernel[:, :, 0])
+                lines.append(Text(f"{match.text()} (the cosine similarity of the 3x3 weights with a hand-made "
+                                  "filter, from -1 to 1)"))
+            return lines
+        if kernel.shape[2] < STRONGEST_INPUTS:  # a colour model's first convolution: one kernel per colour
+            tables = [item for i in range(kernel.shape[2])
+                      for item in (Text(f"from input channel {i}", "dim"), kernel_table(kernel[:, :, i]))]
+            return [Text(f"Learned kernels: {kernel.shape[2]} of {size}, one per input channel:", "bold"),
+                    *tables, Text(f"bias {bias:+.4f}")]
         strength = np.abs(kernel).sum(axis=(0, 1))
         top = np.argsort(strength)[::-1][:STRONGEST_INPUTS]
         tables = Table.grid(padding=(0, 3))
         tables.add_column()
         tables.add_column()
-        source = self.state.layers[self.layer_index - 1].name
+        source = spec.source
         for pair in (top[:2], top[2:]):
             tables.add_row(*[Text(f"from {source} #{i}, |w| sum {strength[i]:.2f}", "dim") for i in pair])
             tables.add_row(*[kernel_table(kernel[:, :, i]) for i in pair])
-        return [Text(f"Learned kernels: 64 of 3x3, one per input channel; the {STRONGEST_INPUTS} strongest:",
+        return [Text(f"Learned kernels: {kernel.shape[2]} of {size}, one per input channel; the {STRONGEST_INPUTS} strongest:",
                      "bold"), tables, Text(f"bias {bias:+.4f}")]
 
     def action_arrow(self, d_row: int, d_col: int) -> None:
@@ -246,8 +284,8 @@ class FocusScreen(AppAccess, Screen):
         self.redraw()
 
     def action_toggle_inspect(self) -> None:
-        if self.state.spec.kind not in ("conv", "pool"):
-            self.notify("Pixel arithmetic is shown for convolution and pooling layers")
+        if not self._inspectable:
+            self.notify("Pixel arithmetic is shown for layers that read and make maps")
             return
         self.inspecting = not self.inspecting
         self.showing_top = False
@@ -257,6 +295,11 @@ class FocusScreen(AppAccess, Screen):
         self.redraw()
 
     def action_toggle_top(self) -> None:
+        if self.state.weights is None:
+            from tui_cnn.ui.screens.explorer import LESSON_ONLY
+
+            self.notify(LESSON_ONLY)
+            return
         if self.state.spec.kind not in ("conv", "pool") or not self.state.images:
             self.notify("Top images are shown for convolution and pooling channels of the test images")
             return
@@ -311,12 +354,13 @@ def _common_scales(shapes: list[tuple[int, int]], box_w: int, avail_h: int, cols
     return None
 
 
-def _frame(shape: tuple[int, int], row: int, col: int, size: int) -> np.ndarray:
-    """MARK the ring of pixels around a size x size patch, leaving the patch itself visible."""
+def _frame(shape: tuple[int, int], row: int, col: int, size: tuple[int, int]) -> np.ndarray:
+    """MARK the ring of pixels around a patch (kh x kw at row, col; it may hang over the border in 'same'
+    padding), leaving the patch itself visible."""
     marks = np.zeros(shape, np.int8)
-    top, left = max(row - 1, 0), max(col - 1, 0)
-    marks[top : row + size + 1, left : col + size + 1] = render.MARK
-    marks[row : row + size, col : col + size] = 0
+    kh, kw = size
+    marks[max(row - 1, 0) : max(row + kh + 1, 0), max(col - 1, 0) : max(col + kw + 1, 0)] = render.MARK
+    marks[max(row, 0) : max(row + kh, 0), max(col, 0) : max(col + kw, 0)] = 0
     return marks
 
 

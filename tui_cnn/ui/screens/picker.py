@@ -80,7 +80,10 @@ class PickerScreen(AppAccess, Screen[int | None]):
             return
         grid.display = True
         # Half-size thumbnails so that many fit on a page.
-        stack = np.moveaxis(state.images.images[self.indices], 0, 2)
+        chosen = state.images.images[self.indices]
+        if chosen.ndim == 4:  # colour pictures: gray thumbnails of their brightness
+            chosen = chosen.mean(axis=3)
+        stack = np.moveaxis(chosen, 0, 2)
         grid.show_maps(stack, ("picker", self.class_filter, self.mistakes_only, self.what), "heatmap", "gray", "map",
                        [self._label(i) for i in self.indices], zoom="half")
         position = int(np.searchsorted(self.indices, select)) if select is not None else 0
@@ -92,9 +95,10 @@ class PickerScreen(AppAccess, Screen[int | None]):
         return f"{index}{'x' if wrong else ''}"
 
     def _set_title(self, first: int = 0, last: int = -1) -> None:
-        what = "all classes" if self.class_filter is None else CLASS_NAMES[self.class_filter]
+        names = self.state.class_names
+        what = "all classes" if self.class_filter is None else names[self.class_filter]
         if self.what:
-            what = self.what + ("" if self.class_filter is None else f", {CLASS_NAMES[self.class_filter]} only")
+            what = self.what + ("" if self.class_filter is None else f", {names[self.class_filter]} only")
         if self.mistakes_only:
             what += ", misclassified only"
         # Image numbers count from 0, as the labels under the thumbnails do.
@@ -107,10 +111,11 @@ class PickerScreen(AppAccess, Screen[int | None]):
         self._set_title(view.first, view.last)
         index = int(self.indices[view.selected])
         label = int(self.state.images.labels[index])
-        text = f"#{index}: {CLASS_NAMES[label]}"
+        names = self.state.class_names
+        text = f"#{index}: {names[label]}"
         if self.state.predictions is not None:
             predicted = int(self.state.predictions[index])
-            text += f" · model says {CLASS_NAMES[predicted]}" + (" (wrong)" if predicted != label else "")
+            text += f" · model says {names[predicted]}" + (" (wrong)" if predicted != label else "")
         self.query_one("#picker-info", Static).update(text + " · x after a number: a mistake")
 
     @on(FeatureGrid.ChannelChosen)

@@ -1,4 +1,8 @@
-"""SummaryScreen: the model as Keras' ``model.summary()`` shows it, each row with the lesson's reason."""
+"""SummaryScreen: the model as Keras' ``model.summary()`` shows it, each row with its reason.
+
+The lesson's model gets the lesson's words; any other model the general rule for each shape
+(valid: floor((n - k) / s) + 1; same: ceil(n / s)) and each parameter count (``lesson.summary_of``).
+"""
 
 from __future__ import annotations
 
@@ -36,22 +40,24 @@ class SummaryScreen(AppAccess, Screen):
         yield QuietFooter(compact=True)
 
     def on_mount(self) -> None:
-        weights = self.state.weights
+        network = self.state.network
         title = self.query_one("#summary-title", Static)
-        if weights is None:
+        if network is None:
             title.update("No model is loaded, so there is nothing to summarise.")
             return
-        title.update("[b]Model summary[/b] · what Keras' model.summary() prints for the model file, with the "
-                     f"lesson's reason for every number\nmodel {self.state.model_label or 'fashion_cnn'} · "
+        whose = "the lesson's" if network.lesson_weights() is not None else "the"
+        title.update("[b]Model summary[/b] · what Keras' model.summary() prints for the model file, with "
+                     f"{whose} reason for every number\nmodel {self.state.model_label or network.name} · "
                      "all numbers computed from its weights")
-        self.query_one("#summary-table", Static).update(summary_renderable(lesson.summary(weights)))
+        table = summary_renderable(lesson.summary_of(network), network.name)
+        self.query_one("#summary-table", Static).update(table)
         self.query_one("#summary-body").focus()
 
     def action_scroll(self, step: int) -> None:
         self.query_one("#summary-body", VerticalScroll).scroll_relative(y=step, animate=False)
 
 
-def summary_renderable(summary: lesson.Summary) -> RenderableType:
+def summary_renderable(summary: lesson.Summary, name: str = "fashion_cnn") -> RenderableType:
     """The Keras-style table, one cell per layer holding its row and, under it, the explanation."""
     table = Table(box=box.HEAVY_HEAD, show_lines=True, expand=True, padding=(0, 1))
     table.add_column(_columns("Layer (type)", "Output Shape", "Param #", "bold"))
@@ -66,7 +72,7 @@ def summary_renderable(summary: lesson.Summary) -> RenderableType:
     totals.append(summary.total_note, "cyan")
     if summary.optimizer_note:
         totals.append("\n" + summary.optimizer_note)
-    return Group(Text('Model: "fashion_cnn"', "bold"), table, Padding(totals, (0, 1)))
+    return Group(Text(f'Model: "{name}"', "bold"), table, Padding(totals, (0, 1)))
 
 
 def _columns(name: str, shape: str, params: str, style: str, how: str = "") -> Table:

@@ -46,6 +46,7 @@ from tui_cnn.core.data import CLASS_NAMES, Split
 from tui_cnn.core.design import LESSON, Design
 from tui_cnn.core.errors import TuiCnnError
 from tui_cnn.core.model import ModelFileError, ModelSaveError, Weights, import_keras, read_weights
+from tui_cnn.core.network import load_network
 from tui_cnn.core.runs import Run
 from tui_cnn.core.training import MAX_EPOCHS, BatchEvent, DoneEvent, EpochEvent, Position, WeightsEvent
 from tui_cnn.ui.picture import Picture
@@ -569,7 +570,7 @@ class TrainingScreen(AppAccess, Screen):
         weights = problem = None
         if path is not None and done.epochs_completed > settings.initial_epoch:
             try:
-                weights = read_weights(path)
+                weights = load_network(path)  # any design: the explorer follows any network
             except ModelFileError as exc:
                 problem = str(exc)
         self.post_message(self.Finished(done, weights, path, problem))
@@ -631,7 +632,9 @@ class TrainingScreen(AppAccess, Screen):
         if message.weights is not None:
             label = f"run {run.id}" if run is not None else paths.model_label(message.path)
             self.tui.use_model(message.weights, label)
-            self._show_maps(message.weights, f"Model after epoch {done.epochs_completed}")
+            lesson = message.weights.lesson_weights()
+            if lesson is not None:  # the live maps follow the lesson's layers
+                self._show_maps(lesson, f"Model after epoch {done.epochs_completed}")
             tail = f". The explorer now uses epoch {done.epochs_completed}'s model"
             self.notify(f"{head}. The explorer now uses epoch {done.epochs_completed}'s model ({message.path}).",
                         title="Training", timeout=10)

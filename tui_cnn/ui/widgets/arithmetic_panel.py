@@ -10,21 +10,27 @@ from textual.widgets import Static
 
 from tui_cnn import render
 from tui_cnn.core import wording
-from tui_cnn.core.explain import ConvCell, ConvTerm, PoolCell
+from tui_cnn.core.explain import ConvCell, ConvTerm, CopyCell, ElementCell, NormCell, PoolCell
 
 SHOWN_TERMS = 3  # of the second convolution's 64 input channels, how many to write out in full
 
 
 def number_grid(values: np.ndarray, decimals: int = 3, signed: bool = False,
-                highlight: tuple[int, int] | None = None) -> Table:
-    """A small matrix of numbers (an exact zero unsigned); ``highlight`` marks one cell (the pooling winner)."""
+                highlight: tuple[int, int] | None = None, padded: np.ndarray | None = None) -> Table:
+    """A small matrix of numbers (an exact zero unsigned); ``highlight`` marks one cell (the pooling winner),
+    ``padded`` the cells that are 'same' zero padding outside the map (a dim ``pad``)."""
     table = Table(show_header=False, box=None, padding=(0, 0, 0, 1), pad_edge=False)  # one space apart
     for _ in range(values.shape[1]):
         table.add_column(justify="right")
     for r, row in enumerate(values):
-        table.add_row(*[Text(wording.number(v, decimals, signed), "bold black on green" if (r, c) == highlight else "")
+        table.add_row(*[Text("pad", "dim italic") if padded is not None and padded[r, c] else
+                        Text(wording.number(v, decimals, signed), "bold black on green" if (r, c) == highlight else "")
                         for c, v in enumerate(row)])
     return table
+
+
+def _span(start: int, size: int) -> str:
+    return f"{start}-{start + size - 1}" if size > 1 else str(start)
 
 
 def _term_tables(term: ConvTerm, source: str) -> Table:
@@ -35,9 +41,9 @@ def _term_tables(term: ConvTerm, source: str) -> Table:
     for _ in range(3):
         grid.add_column()
     grid.add_row(Text("patch", "dim"), "", Text("kernel", "dim"))
-    grid.add_row(number_grid(term.patch, 3), Text("\n×"), number_grid(term.kernel, 2, signed=True))
+    grid.add_row(number_grid(term.patch, 3, padded=term.padded), Text("\n×"), number_grid(term.kernel, 2, signed=True))
     grid.add_row(Text("products", "dim"), "", "")
-    grid.add_row(number_grid(term.products, 3, signed=True), Text("\n="), Text(f"\n{total}", "bold"))
+    grid.add_row(number_grid(term.products, 3, signed=True, padded=term.padded), Text("\n="), Text(f"\n{total}", "bold"))
     title = Text(f"{source} channel {term.input_channel}: " if source != "input" else "")
     title.append(f"sum of products {total}", "bold")
     return Group(title, grid)
@@ -47,23 +53,29 @@ class ArithmeticPanel(Static):
     """Shows a ConvCell or a PoolCell; a line checks the result against the map."""
 
     def show_conv(self, cell: ConvCell, map_value: float) -> None:
+        kh, kw = cell.terms[0].kernel.shape
+        top = cell.row if cell.top is None else cell.top
+        left = cell.col if cell.left is None else cell.left
+        padding = cell.terms[0].padded is not None and bool(cell.terms[0].padded.any())
+        where = "highlighted; 'pad' is zero padding outside the map" if padding else "highlighted"
         parts: list[RenderableType] = [
             Text(f"{cell.layer} channel {cell.channel}, pixel row {cell.row}, col {cell.col}", "bold"),
-            Text(f"reads {cell.source} rows {cell.row}-{cell.row + 2}, cols {cell.col}-{cell.col + 2} "
-                 "(the 3x3 neighbourhood, highlighted)\n", "dim"),
+            Text(f"reads {cell.source} rows {_span(top, kh)}, cols {_span(left, kw)} "
+                 f"(the {kh}x{kw} neighbourhood, {where})\n", "dim"),
         ]
+        act = cell.activation
         if len(cell.terms) == 1:
             parts.append(_term_tables(cell.terms[0], cell.source))
             total_line = f"sum of products {wording.number(cell.terms[0].total, 4, signed=True)}"
-            parts += [Text(""), *self._result(total_line, cell.bias, cell.pre_activation, cell.value, map_value)]
+            parts += [Text(""), *self._result(total_line, cell.bias, cell.pre_activation, cell.value, map_value, act)]
         else:  # the result first, so it is on screen; then where the sum comes from
             total = sum(t.total for t in cell.terms)
             total_line = f"sum over {len(cell.terms)} channels {wording.number(total, 4, signed=True)}"
-            parts += [*self._result(total_line, cell.bias, cell.pre_activation, cell.value, map_value), Text("")]
+            parts += [*self._result(total_line, cell.bias, cell.pre_activation, cell.value, map_value, act), Text("")]
             shown = cell.strongest(SHOWN_TERMS)
             rest = total - sum(t.total for t in shown)
             parts.append(Text(f"Where the sum comes from: each of the {len(cell.terms)} {cell.source} channels has "
-                              f"its own 3x3 kernel, and their sums add up. The {SHOWN_TERMS} that count most:\n"))
+                              f"its own {kh}x{kw} kernel, and their sums add up. The {SHOWN_TERMS} that count most:\n"))
             for term in shown:
                 parts += [_term_tables(term, cell.source), Text("")]
             parts.append(Text(f"the other {len(cell.terms) - SHOWN_TERMS} channels together "
@@ -71,16 +83,45 @@ class ArithmeticPanel(Static):
         self.update(Group(*parts))
 
     @staticmethod
-    def _result(total_line: str, bias: float, pre: float, value: float, map_value: float) -> list[Text]:
-        verdict = Text(f"= {wording.number(value, 4)}", "bold")
-        ok = abs(value - map_value) <= 1e-4 * max(1.0, abs(map_value))
-        verdict.append(f"   {'✓ equals' if ok else '✗ differs from'} the map's {wording.number(map_value, 4)}",
-                       "green" if ok else "red")
-        relu = "ReLU keeps it" if pre > 0 else "ReLU turns a negative sum into 0" if pre < 0 else "0 stays 0"
+    def _result(total_line: str, bias: float, pre: float, value: float, map_value: float,
+                activation=None) -> list[Text]:
+        if activation is None or activation.text == "relu":
+            how = "ReLU keeps it" if pre > 0 else "ReLU turns a negative sum into 0" if pre < 0 else "0 stays 0"
+        elif activation.is_linear:
+            how = "no activation: that is the output"
+        else:
+            how = f"then {activation.text}: {activation.formula}"
         return [Text(total_line), Text(f"+ bias {wording.number(bias, 4, signed=True)}"),
-                Text(f"= {wording.number(pre, 4, signed=True)}, {relu}"), verdict]
+                Text(f"= {wording.number(pre, 4, signed=True)}, {how}"), _verdict(value, map_value)]
+
+    def show_norm(self, cell: NormCell, map_value: float) -> None:
+        self.update(Group(
+            Text(f"{cell.layer} at {cell.index}: batch normalization (inference)", "bold"),
+            Text(f"reads {cell.source} at the same place; channel {cell.index[-1]}'s running statistics\n", "dim"),
+            Text(f"(x - mean) / sqrt(variance + epsilon) = ({cell.x:+.4f} - {cell.mean:+.4f}) / "
+                 f"sqrt({cell.variance:.4f} + {cell.epsilon:g}) = {cell.normalized:+.4f}"),
+            Text(f"× gamma {cell.gamma:+.4f} + beta {cell.beta:+.4f}"),
+            _verdict(cell.value, map_value)))
+
+    def show_element(self, cell: ElementCell, map_value: float) -> None:
+        moved = cell.x * cell.scale + cell.offset
+        lines = [Text(f"{cell.layer} at {cell.index}", "bold"),
+                 Text(f"reads {cell.source} at the same place: {cell.x:+.4f}\n", "dim")]
+        if cell.scale != 1.0 or cell.offset:
+            lines.append(Text(f"× {cell.scale:.6g} + {cell.offset:g} = {moved:+.4f}"))
+        if not cell.activation.is_linear:
+            lines.append(Text(f"{cell.activation.text}: {cell.activation.formula}"))
+        self.update(Group(*lines, _verdict(cell.value, map_value)))
+
+    def show_copy(self, cell: CopyCell, map_value: float, what: str) -> None:
+        self.update(Group(Text(f"{cell.layer} at {cell.index}", "bold"),
+                          Text(f"{what}: the value of {cell.source} at {cell.source_index}\n", "dim"),
+                          _verdict(cell.value, map_value)))
 
     def show_pool(self, cell: PoolCell, map_value: float, source_shape: tuple[int, int], mode: str) -> None:
+        if cell.mode != "max" or cell.window.shape != (2, 2) or cell.padded is not None and cell.padded.any():
+            self._show_any_pool(cell, map_value)
+            return
         r, c = cell.winner
         ok = abs(cell.value - map_value) <= 1e-6
         parts = [
@@ -98,6 +139,38 @@ class ArithmeticPanel(Static):
             _legend(cell.source, mode),
         ]
         self.update(Group(*parts))
+
+
+    def _show_any_pool(self, cell: PoolCell, map_value: float) -> None:
+        """Average pooling, other window sizes, 'same' padding and global pooling."""
+        ph, pw = cell.window.shape
+        r, c = cell.winner
+        what = "largest" if cell.mode == "max" else "average"
+        parts: list[RenderableType] = [
+            Text(f"{cell.layer} channel {cell.channel}, pixel row {cell.row}, col {cell.col}", "bold"),
+            Text(f"the {what} of the {ph}x{pw} window of {cell.source} channel {cell.channel}, rows "
+                 f"{_span(cell.top, ph)}, cols {_span(cell.left, pw)}\n", "dim"),
+        ]
+        if ph * pw <= 64:
+            parts += [number_grid(cell.window, 4, highlight=(r, c) if cell.mode == "max" else None,
+                                  padded=cell.padded), Text("")]
+        if cell.mode == "max":
+            parts.append(Text(f"the largest of its {cell.count} values (padding never wins) is at row "
+                              f"{cell.top + r}, col {cell.left + c}.\n"))
+        else:
+            total = float(cell.window[cell.inside].sum())
+            parts.append(Text(f"sum {wording.number(total, 4, signed=True)} / {cell.count} values"
+                              f"{' (the padding is not counted)' if cell.count < ph * pw else ''}\n"))
+        parts.append(_verdict(cell.value, map_value))
+        self.update(Group(*parts))
+
+
+def _verdict(value: float, map_value: float) -> Text:
+    verdict = Text(f"= {wording.number(value, 4)}", "bold")
+    ok = abs(value - map_value) <= 1e-4 * max(1.0, abs(map_value))
+    verdict.append(f"   {'✓ equals' if ok else '✗ differs from'} the map's {wording.number(map_value, 4)}",
+                   "green" if ok else "red")
+    return verdict
 
 
 def _legend(source: str, mode: str) -> Text:

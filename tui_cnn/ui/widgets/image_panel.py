@@ -8,6 +8,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from tui_cnn import render
+from tui_cnn.core import wording
 from tui_cnn.core.data import CLASS_NAMES
 from tui_cnn.ui.picture import Picture
 
@@ -18,15 +19,19 @@ class ImagePanel(Static):
     _shown: tuple | None = None
 
     def show(self, picture: Picture, probabilities: np.ndarray, mode: str, compact: bool = False,
-             model_label: str = "") -> None:
-        key = (picture.key, probabilities.tobytes(), mode, compact, model_label)
+             model_label: str = "", class_names: tuple[str, ...] = CLASS_NAMES) -> None:
+        key = (picture.key, probabilities.tobytes(), mode, compact, model_label, class_names)
         if key == self._shown:
             return  # changing layer or channel must not redraw the image
         self._shown = key
         image = picture.image.astype(np.float32)
+        colour = image.ndim == 3
         if compact:  # 2x2 averages: a 14x14 thumbnail for narrow terminals
-            image = render.shrink2(image)
-        if mode == "ascii":
+            image = np.stack([render.shrink2(image[..., c]) for c in range(3)], axis=2) if colour else render.shrink2(image)
+        if colour and mode != "ascii":
+            body = render.ColourPicture(np.rint(image))
+        elif colour or mode == "ascii":
+            image = image.mean(axis=2) if colour else image  # ASCII has no colour: the picture's brightness
             # One text row per two pixel rows keeps the picture's shape in the sidebar.
             rows = image.shape[0] // 2 * 2
             image = image[:rows].reshape(rows // 2, 2, -1).mean(axis=1)
@@ -38,7 +43,7 @@ class ImagePanel(Static):
         verdict.append(picture.title, "bold")
         verdict.append(f"\ntrue: {picture.label_name}")
         right = picture.label is None or picture.label == predicted
-        verdict.append(f"\nmodel: {CLASS_NAMES[predicted]} {probabilities[predicted]:.0%}",
+        verdict.append(f"\nmodel: {class_names[predicted]} {wording.probability(probabilities[predicted])}",
                        "green" if right else "bold red")
         if model_label:
             verdict.append(f"\n({model_label} model)", "dim")

@@ -9,7 +9,7 @@ from textual.binding import Binding
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from tui_cnn.core.model import LayerSpec
+from tui_cnn.core.layers import Layer as LayerSpec
 
 
 def shape_text(shape: tuple[int, ...]) -> str:
@@ -25,10 +25,13 @@ class LayerList(OptionList):
 
     def __init__(self, layers: Sequence[LayerSpec], *, id: str | None = None) -> None:
         super().__init__(*_options(layers), id=id)
+        self.shown: Sequence[LayerSpec] = layers
 
     def show_layers(self, layers: Sequence[LayerSpec]) -> None:
-        """List another model's layers."""
-        self.set_options(_options(layers))
+        """List another model's layers (nothing happens if these are already listed)."""
+        if layers is not self.shown:
+            self.shown = layers
+            self.set_options(_options(layers))
 
 
 def _options(layers: Sequence[LayerSpec]) -> list[Option]:

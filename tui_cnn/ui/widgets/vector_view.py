@@ -20,11 +20,14 @@ class VectorView(Static):
     says how many are not."""
 
     def show_vector(self, values: np.ndarray, kind: str, mode: str, cmap: str,
-                    predicted: int, label: int | None) -> None:
+                    predicted: int, label: int | None, class_names: tuple[str, ...] = CLASS_NAMES,
+                    source_shape: tuple[int, ...] | None = None, source_kind: str = "pool") -> None:
+        """``source_shape`` is what a Flatten layer flattened (the lesson's 5x5x64), ``source_kind`` the kind
+        of layer that made it."""
         width = max(10, self.size.width or 60)
         height = max(6, self.size.height or 20)
         if kind == "output":
-            self.update(self._probabilities(values, mode, predicted, label, width))
+            self.update(self._probabilities(values, mode, predicted, label, width, class_names))
             return
         active = int(np.count_nonzero(values > 0))
         top = np.argsort(values)[::-1][:8]
@@ -33,19 +36,22 @@ class VectorView(Static):
         strongest = Text("strongest: " + ", ".join(f"#{i} {values[i]:.2f}" for i in top), "dim")
         room = height - _lines(summary, width) - _lines(strongest, width) - 2  # and a blank line after each
         if kind == "flatten":
-            body = self._strip(values, mode, cmap, width, room)
+            body = self._strip(values, mode, cmap, width, room, source_shape, source_kind)
         else:
             body = self._bars(values, mode, width, room)
         self.update(Group(summary, Text(""), body, Text(""), strongest))
 
-    def _strip(self, values: np.ndarray, mode: str, cmap: str, width: int, room: int) -> Group:
-        """The values as rows of a heatmap or ASCII strip: rows of 64 (one pooled position's 64
-        channels) where they fit, otherwise rows as wide as fit, otherwise the first values only."""
+    def _strip(self, values: np.ndarray, mode: str, cmap: str, width: int, room: int,
+               source_shape: tuple[int, ...] | None = None, source_kind: str = "pool") -> Group:
+        """The values as rows of a heatmap or ASCII strip: one row per position of the flattened maps
+        (the lesson's 64 channels of a pooled pixel) where they fit, otherwise rows as wide as fit,
+        otherwise the first values only."""
         per_line = 2 if mode == "heatmap" else 1  # pixel rows per text row
         rows_fit = max(1, (room - 1) * per_line)  # a caption line above the strip
-        natural = 64
+        natural = source_shape[-1] if source_shape is not None and len(source_shape) == 3 else 64
+        pooled = "pooled " if source_kind == "pool" else ""
         if natural <= width and -(-values.size // natural) <= rows_fit:
-            columns, how = natural, (f"each row is one of the {values.size // natural} pooled positions, "
+            columns, how = natural, (f"each row is one of the {values.size // natural} {pooled}positions, "
                                      f"each column one of its {natural} channels")
         else:
             columns = min(width, max(-(-values.size // rows_fit), 1))
@@ -68,10 +74,12 @@ class VectorView(Static):
                       Text("")]
         return Group(*parts[:-1])
 
-    def _probabilities(self, values: np.ndarray, mode: str, predicted: int, label: int | None, width: int) -> Group:
-        names = [f"{name}{' (true)' if i == label else ''}" for i, name in enumerate(CLASS_NAMES)]
+    def _probabilities(self, values: np.ndarray, mode: str, predicted: int, label: int | None, width: int,
+                       class_names: tuple[str, ...]) -> Group:
+        names = [f"{name}{' (true)' if i == label else ''}" for i, name in enumerate(class_names)]
         bar_width = max(8, min(50, width - max(len(n) for n in names) - 10))
         bars = render.bars(values, names, bar_width, ascii_only=mode == "ascii", highlight=predicted, vmax=1.0)
-        return Group(Text("class probabilities (softmax)\n"), bars,
+        what = "class probabilities (softmax)" if np.isclose(values.sum(), 1.0, atol=1e-3) else "class scores"
+        return Group(Text(f"{what}\n"), bars,
                      Text("\ny: where in the picture the answer came from (occlusion and saliency maps) · "
                           "x: the confusion matrix of every image", "dim"))

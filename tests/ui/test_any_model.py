@@ -1,0 +1,99 @@
+"""The explorer on models from the test zoo (tests/zoo.py): every layer listed, every spatial layer's
+inspector adding up to the map, colour pictures in colour, and snapshots of a few of them."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+from rich.console import Console
+
+from tui_cnn.core.data import Split
+from tui_cnn.core.network import load_network
+from tui_cnn.ui.app import TuiCnnApp
+from tui_cnn.ui.screens.focus import FocusScreen
+from tui_cnn.ui.widgets.arithmetic_panel import ArithmeticPanel
+from tui_cnn.ui.widgets.layer_list import LayerList
+
+pytestmark = pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")
+BIG = (120, 40)
+
+
+def colour_pictures(n: int = 6) -> Split:
+    """Seeded 32x32 colour pictures: a coloured square on a gradient, so every map has something to show."""
+    rng = np.random.default_rng(5)
+    ramp = np.linspace(0, 255, 32, dtype=np.float32)
+    images = np.empty((n, 32, 32, 3), np.uint8)
+    for i in range(n):
+        picture = np.stack([np.add.outer(ramp, ramp) / 2, np.tile(ramp, (32, 1)), np.full((32, 32), 60.0)], axis=2)
+        top, left = rng.integers(2, 18, 2)
+        picture[top : top + 12, left : left + 12] = rng.integers(0, 256, 3)
+        images[i] = picture.astype(np.uint8)
+    return Split(images, np.arange(n, dtype=np.uint8) % 10, "colour pictures", tuple(f"class {i}" for i in range(10)))
+
+
+@pytest.fixture
+def zoo_app(zoo, samples, monkeypatch, tmp_path):
+    """``zoo_app(name)``: the app exploring zoo model ``name`` on the drawn samples (or colour pictures)."""
+    monkeypatch.setenv("TUI_CNN_HOME", str(tmp_path / "home"))
+
+    def factory(name: str) -> TuiCnnApp:
+        _, path = zoo(name)
+        network = load_network(path)
+        h, w, channels = network.image_shape
+        images = colour_pictures() if channels == 3 else Split(samples.images[:, :h, :w], samples.labels, samples.source)
+        return TuiCnnApp(weights=network, images=images, model_label=name, download=False, start_index=5)
+
+    return factory
+
+
+def _text(renderable) -> str:
+    console = Console(width=120, file=io.StringIO(), record=True)
+    console.print(renderable)
+    return " ".join(console.export_text().split())
+
+
+@pytest.mark.parametrize("name", ["same_stride", "batchnorm", "average_pool", "colour_32x32x3", "mnist_h5"])
+async def test_every_spatial_layer_inspects_to_its_map(zoo_app, name):
+    app = zoo_app(name)
+    async with app.run_test(size=BIG) as pilot:
+        await pilot.pause()
+        state = app.state
+        assert app.query_one(LayerList).option_count == len(state.layers)
+        for index, layer in enumerate(state.layers):
+            assert state.layer == index
+            assert layer.name in str(app.screen.query_one("#layer-title").render())
+            if len(layer.output_shape) == 3 and len(layer.input_shape) == 3:
+                await pilot.press("enter", "i", "right", "down")
+                assert isinstance(app.screen, FocusScreen) and app.screen.inspecting
+                text = _text(app.screen.query_one(ArithmeticPanel).content)
+                assert "✓ equals the map's" in text, (layer.name, text)
+                await pilot.press("escape", "escape")
+            await pilot.press("right_square_bracket")
+
+
+async def test_colour_model_shows_its_picture_in_colour_and_classes_as_numbers(zoo_app):
+    app = zoo_app("colour_32x32x3")
+    async with app.run_test(size=BIG) as pilot:
+        await pilot.pause()
+        assert app.state.picture.image.shape == (32, 32, 3)
+        assert app.state.class_names[3] == "class 3"
+        await pilot.press("S")  # the summary from the general rule
+        text = _text(app.screen.query_one("#summary-table").content)
+        assert "same padding gives ceil(n / s): ceil(32 / 1) = 32" in text
+        assert f"Total params: {app.state.network.params:,}" in text
+
+
+def test_explorer_colour_model(snap_compare, zoo_app):
+    assert snap_compare(zoo_app("colour_32x32x3"), press=["2"], terminal_size=BIG)
+
+
+def test_inspector_same_padding_and_stride(snap_compare, zoo_app):
+    # conv 3x3 'same' on 27x27: the corner pixel's patch hangs over the border (shown as pad).
+    corner = ["up"] * 27 + ["left"] * 27
+    assert snap_compare(zoo_app("same_stride"), press=["enter", "i", *corner], terminal_size=BIG)
+
+
+def test_explorer_batchnorm_80x24(snap_compare, zoo_app):
+    assert snap_compare(zoo_app("batchnorm"), press=["3"], terminal_size=(80, 24))
