@@ -34,8 +34,9 @@ LABEL_ROOM, LABEL_ROOM_NARROW = 13, 12
 
 
 def fit_label(name: str, number: int, room: int) -> str:
-    """``name number`` in ``room`` characters: "T-shirt/top 0" becomes "T-shirt 0", then names are cut."""
-    label = f"{name} {number}"
+    """``name number`` in ``room`` characters: "T-shirt/top 0" becomes "T-shirt 0", then names are cut.
+    A name that already ends in its number ("class 3", MNIST's "3") is not numbered twice."""
+    label = name if name.split(" ")[-1] == str(number) else f"{name} {number}"
     if len(label) > room:
         name = name.replace("/top", "")
         label = f"{name[: max(room - len(str(number)) - 1, 1)]} {number}"

@@ -120,7 +120,8 @@ class TopImagesPanel(AppAccess, Vertical):
         picture = images.images[index]
         factor = thumbnail_factor(picture.shape[1])
         image = render.shrink(picture, factor)
-        marks = _frame(image.shape[:2], [v // factor for v in result.region(channel, rank)])
+        fired = result.values[channel, rank] > 0  # a channel at 0 everywhere has no strongest place to frame
+        marks = _frame(image.shape[:2], [v // factor for v in result.region(channel, rank)]) if fired else None
         body = render.labelled(render.picture(image, marks=marks), f"{rank + 1} #{index}")
         value = Segment(f"max {result.values[channel, rank]:.2f}"[: body.width].ljust(body.width), render.LABEL_STYLE)
         return render.Block([*body.lines, [value]], body.width)
@@ -129,10 +130,14 @@ class TopImagesPanel(AppAccess, Vertical):
         network, images, layer, channel = self.wanted
         result = self.result
         spec = network.layers[layer]
-        self.query_one("#top-title", Static).update(Text.assemble(
+        title = Text.assemble(
             (f"What excites {spec.name} #{channel}", "bold"),
             f": the {result.indices.shape[1]} of {len(images.labels):,} images where its strongest pixel is "
-            "highest; the frame marks the input pixels that pixel sees. Keys 1-9 open one."))
+            "highest; the frame marks the input pixels that pixel sees. Keys 1-9 open one.")
+        if result.values[channel, 0] <= 0:
+            title.append(f"\nNothing does: it stays at {result.values[channel, 0]:.2f} or below on every image.",
+                         "bold yellow")
+        self.query_one("#top-title", Static).update(title)
         cells = [self._cell(images, result, channel, rank) for rank in range(result.indices.shape[1])]
         columns = max(1, min(COLUMNS, (self.size.width + GAP) // (cells[0].width + GAP)))
         rows = []
