@@ -38,9 +38,8 @@ def _network_and_dataset(args: argparse.Namespace) -> tuple[Network, datasets.Da
 
 
 def _class_names(network: Network, dataset: datasets.Dataset) -> tuple[str, ...]:
-    """The data set's class names when the model takes its pictures and has as many outputs, else plain numbers
-    (a colour model is not a Fashion-MNIST classifier, whatever its outputs)."""
-    if network.num_classes == len(dataset.class_names) and network.image_shape == dataset.image_shape:
+    """The data set's class names when the model has as many outputs, else plain numbers."""
+    if network.num_classes == len(dataset.class_names):
         return dataset.class_names
     return tuple(f"class {i}" for i in range(network.num_classes))
 
