@@ -519,7 +519,7 @@ def zoo_keras_predict_test_s(bench: Bench) -> Figure:
     model, path = _zoo_model(bench, "batchnorm")
     x = load_network(path).prepare(bench.test_split.images)
     seconds = _seconds(lambda: model.predict(x, batch_size=500, verbose=0), bench.runs_or(3))
-    return Figure("zoo_keras_predict_test_s", seconds, "s", f"batchnorm; {bench.test_note}")
+    return Figure("zoo_keras_predict_test_s", seconds, "s", _join_note("batchnorm", bench.test_note))
 
 
 @figure("zoo_confusion_s")
@@ -531,13 +531,17 @@ def zoo_confusion_s(bench: Bench) -> Figure:
     if (ours.predicted != keras_answers).sum() > len(test) // 1000:  # a near tie may flip in float32
         raise SystemExit("benchmarks: the numpy and Keras answers of the zoo model disagree")
     seconds = _seconds(lambda: confusion.compute(network, test.images, test.labels), bench.runs_or(3))
-    return Figure("zoo_confusion_s", seconds, "s", f"batchnorm; {bench.test_note}")
+    return Figure("zoo_confusion_s", seconds, "s", _join_note("batchnorm", bench.test_note))
 
 
 @figure("zoo_confusion_vs_predict_ratio")
 def zoo_confusion_vs_predict_ratio(bench: Bench) -> Figure:
     ours, theirs = bench.get("zoo_confusion_s"), bench.get("zoo_keras_predict_test_s")
     return Figure("zoo_confusion_vs_predict_ratio", theirs.value / ours.value, "x", ours.note)
+
+
+def _join_note(*parts: str) -> str:
+    return "; ".join(part for part in parts if part)
 
 
 def _zoo_colour_picture(bench: Bench) -> tuple[Any, Any, np.ndarray]:
