@@ -279,27 +279,30 @@ class FeatureGrid(Widget, can_focus=True):
         columns = max(1, (self.size.width + GAP) // (cell_w + GAP))
         return columns * max(1, self.size.height // cell_h) >= self.total
 
-    def _cell(self, channel: int) -> render.Block:
-        shape = self._map_shape()
-        key = (self._key, channel, self.mode, self.cmap, self.scale, shape, self._char_width())
-        cell = self._cells.get(key)
-        if cell is not None:
-            self._cells.move_to_end(key)
-        else:
+    def _draw_cells(self, channels: list[int]) -> list[render.Block]:
+        """The rendered maps of ``channels``; those not cached are shrunk and drawn in one pass."""
+        shape, width = self._map_shape(), self._char_width()
+        keys = [(self._key, channel, self.mode, self.cmap, self.scale, shape, width) for channel in channels]
+        missing = [(channel, key) for channel, key in zip(channels, keys) if key not in self._cells]
+        if missing:
             vmin = vmax = None
             if self.scale == "layer":
                 vmin, vmax = self._layer_range()
-            values = self._maps[:, :, channel]
+            values = self._maps[:, :, [channel for channel, _ in missing]]
             if self.zoom == "half":
                 values = render.shrink2(values)
-            elif shape != values.shape:
+            elif shape != values.shape[:2]:
                 values = render.pool_to(values, *shape)
-            width = self._char_width()
-            cell = render.render_map(values, self.mode, self.cmap, vmin, vmax, width)
-            self._cells[key] = cell
-            if len(self._cells) > CACHED_CELLS:
-                self._cells.popitem(last=False)
-        return cell
+            drawn = render.render_maps(values, self.mode, self.cmap, vmin, vmax, width)
+            for (_, key), cell in zip(missing, drawn):
+                self._cells[key] = cell
+        cells = []
+        for key in keys:
+            self._cells.move_to_end(key)
+            cells.append(self._cells[key])
+        while len(self._cells) > CACHED_CELLS:
+            self._cells.popitem(last=False)
+        return cells
 
     def _page_rows(self) -> list[list[int]]:
         """The channels on the current page, row by row."""
@@ -318,11 +321,14 @@ class FeatureGrid(Widget, can_focus=True):
         if key == self._strips_key:
             return self._strips
         lines: list[Strip | list[int]] = []
-        for row in self._page_rows():
-            cells = [self._cell(ch) for ch in row]
+        rows = self._page_rows()
+        page = self._draw_cells([channel for row in rows for channel in row])
+        style = self.rich_style  # worked out from the CSS: once a page, not once a line
+        for row in rows:
+            cells, page = page[: len(row)], page[len(row):]
             width = sum(c.width for c in cells) + GAP * (len(cells) - 1)
             lines.append(row)
-            lines.extend(self._finish(Strip(line, width)) for line in render.join_blocks(cells, GAP))
+            lines.extend(self._finish(Strip(line, width), style) for line in render.join_blocks(cells, GAP))
         self._strips, self._strips_key = lines, key
         return lines
 
@@ -349,9 +355,10 @@ class FeatureGrid(Widget, can_focus=True):
     def on_blur(self) -> None:
         self.refresh()
 
-    def _finish(self, strip: Strip) -> Strip:
+    def _finish(self, strip: Strip, style: Style | None = None) -> Strip:
         """The widget's colours under the maps, padded to its width: done once per page, not per paint."""
-        return strip.apply_style(self.rich_style).crop_extend(0, self.size.width, self.rich_style)
+        style = self.rich_style if style is None else style
+        return strip.apply_style(style).crop_extend(0, self.size.width, style)
 
     def _other_strips(self) -> list[Strip]:
         """The lines of what ``show_other`` gave, built once for each size."""
