@@ -196,10 +196,17 @@ def _heatmap_lines(q: np.ndarray, cmap: str) -> list[list[list[Segment]]]:
 
 
 class ColourPicture(Block):
-    """An (H, W, 3) uint8 RGB picture in its own colours, two pixel rows per text row (a colour model's input)."""
+    """An (H, W, 3) uint8 RGB picture in its own colours, two pixel rows per text row (a colour model's input).
 
-    def __init__(self, rgb: np.ndarray) -> None:
+    ``marks`` (H, W) paints MARK and CURSOR pixels in the overlay colours, as ``Heatmap`` does.
+    """
+
+    def __init__(self, rgb: np.ndarray, marks: np.ndarray | None = None) -> None:
         rgb = np.asarray(rgb, dtype=np.uint8)
+        if marks is not None:
+            rgb = rgb.copy()
+            for kind, level in _OVERLAY_LEVELS.items():
+                rgb[marks == kind] = _OVERLAY_RGB[level]
         if rgb.shape[0] % 2:
             rgb = np.concatenate([rgb, rgb[-1:]], axis=0)  # repeat the odd last row: no half-empty cells
         lines = []
@@ -295,6 +302,37 @@ def shrink2(values: np.ndarray) -> np.ndarray:
     rest = values.shape[2:]
     padded = np.pad(values, ((0, h % 2), (0, w % 2)) + ((0, 0),) * len(rest), mode="edge")
     return padded.reshape(padded.shape[0] // 2, 2, padded.shape[1] // 2, 2, *rest).mean(axis=(1, 3))
+
+
+def shrink(image: np.ndarray, factor: int) -> np.ndarray:
+    """A picture (H, W) or (H, W, C) ``factor`` times smaller: means of factor x factor blocks (the last
+    row and column repeated to fill the border blocks), so pixel (r, c) lands on (r // factor, c // factor)."""
+    image = np.asarray(image, dtype=np.float64)
+    if factor <= 1:
+        return image
+    h, w = image.shape[:2]
+    pad = ((0, -h % factor), (0, -w % factor)) + ((0, 0),) * (image.ndim - 2)
+    padded = np.pad(image, pad, mode="edge")
+    blocks = padded.reshape(padded.shape[0] // factor, factor, padded.shape[1] // factor, factor, *image.shape[2:])
+    return blocks.mean(axis=(1, 3))
+
+
+def picture(image: np.ndarray, mode: str = "heatmap", marks: np.ndarray | None = None, vmax: float = 255.0,
+            char_width: int = 1) -> Block:
+    """An input picture, grey (H, W) or colour (H, W, 3), with pixels in [0, ``vmax``] and ``marks`` over it.
+
+    Colour pictures keep their colours as heatmaps; in ASCII, which has no colour, a pixel is the
+    mean of its channels (its brightness). One text row per pixel row in ASCII, two as a heatmap.
+    """
+    image = np.asarray(image, np.float32)
+    colour = image.ndim == 3 and image.shape[2] == 3
+    if image.ndim == 3 and not colour:
+        image = image.mean(axis=2)
+    if mode == "ascii":
+        return AsciiMap(image.mean(axis=2) if colour else image, 0, vmax, char_width, marks)
+    if colour:
+        return ColourPicture(np.rint(np.clip(image * (255.0 / vmax), 0, 255)), marks)
+    return Heatmap(image, "gray", 0, vmax, marks)
 
 
 def pool_to(values: np.ndarray, out_h: int, out_w: int) -> np.ndarray:

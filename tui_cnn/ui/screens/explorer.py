@@ -72,10 +72,6 @@ def shown_text(view: View, short: bool = False) -> str:
     return f"[b]{which}[/b], {each} {h}x{w} of {full_h}x{full_w} ({how})"
 
 
-# The diagnostics (confusion matrix, occlusion, saliency, top images) still run on the lesson's layers.
-LESSON_ONLY = "The confusion matrix, top images and saliency work on the lesson's architecture for now"
-
-
 class ExplorerScreen(AppAccess, Screen):
     """Step through the layers of the model for one image.
 
@@ -291,17 +287,21 @@ class ExplorerScreen(AppAccess, Screen):
     def action_confusion(self) -> None:
         from tui_cnn.ui.screens.confusion import ConfusionScreen
 
-        if self.state.network is not None and self.state.weights is None:
-            self.notify(LESSON_ONLY)
-        elif self.state.weights is not None and self.state.images:
+        state = self.state
+        if state.network is None:
+            return
+        if not state.images:
+            self.notify("The confusion matrix needs a labelled image set the model can read (this model has none)")
+        elif state.network.num_classes != len(state.images.class_names):
+            self.notify(f"The model has {state.network.num_classes} outputs but the images have "
+                        f"{len(state.images.class_names)} classes: no confusion matrix")
+        else:
             self.app.push_screen(ConfusionScreen())
 
     def action_why(self) -> None:
         from tui_cnn.ui.screens.why import WhyScreen
 
-        if self.state.network is not None and self.state.weights is None:
-            self.notify(LESSON_ONLY)
-        elif self.state.ready:
+        if self.state.ready:
             self.app.push_screen(WhyScreen())
 
     def action_switch_model(self) -> None:
