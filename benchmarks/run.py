@@ -75,6 +75,11 @@ zoo_occlusion_ms, zoo_saliency_ms
 network_activations_ms
     The same for the lesson's shipped model through ``Network.activations`` (the general layers),
     to set beside ``activations_ms`` (the lesson's own code path) on test image 0.
+grid_maps_7x7_ms, grid_maps_26x26_ms
+    Median time of ``render.render_maps`` on conv1's 64 maps of test image 0: the explorer's work
+    when a page of maps is drawn anew (a new image, layer, colour map, mode, scale or zoom), before
+    Textual composes and writes the frame. At 7x7 (shrunk by block means, as fit-all shows them at
+    120x40) and at full size.
 key_to_frame_128ch_p95_ms
     As ``key_to_frame_p95_ms`` (120x40) for a model with a 128-channel layer (the zoo's ``lab_128``,
     the lesson's model with 128 filters per convolution, opened with ``--model``), with the explorer
@@ -171,6 +176,7 @@ import numpy as np
 
 import app_speed  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
 import panel  # noqa: E402  (the same)
+from tui_cnn import render
 from tui_cnn.core import activations, confusion, occlusion, saliency, top_images
 from tui_cnn.core.data import SPLIT_SIZES, DataError, Split, load_split, to_model_input
 from tui_cnn.core.design import LESSON, Block, Design
@@ -604,6 +610,24 @@ def network_activations_ms(bench: Bench) -> Figure:
     network, image = load_network(SHIPPED_MODEL), bench.test_image
     ms = median_ms(lambda: network.activations(image), runs=bench.runs_or(2000), warmup=50)
     return Figure("network_activations_ms", ms, "ms")
+
+
+def _conv1_maps(bench: Bench) -> np.ndarray:
+    return activations.compute(bench.weights, bench.test_image).layer("conv1").values  # (26, 26, 64)
+
+
+@figure("grid_maps_7x7_ms")
+def grid_maps_7x7_ms(bench: Bench) -> Figure:
+    maps = render.pool_to(_conv1_maps(bench), 7, 7)
+    ms = median_ms(lambda: render.render_maps(maps), runs=bench.runs_or(200), warmup=5)
+    return Figure("grid_maps_7x7_ms", ms, "ms", "conv1's 64 maps shrunk to 7x7, as fit-all draws them at 120x40")
+
+
+@figure("grid_maps_26x26_ms")
+def grid_maps_26x26_ms(bench: Bench) -> Figure:
+    maps = _conv1_maps(bench)
+    ms = median_ms(lambda: render.render_maps(maps), runs=bench.runs_or(50), warmup=2)
+    return Figure("grid_maps_26x26_ms", ms, "ms", "conv1's 64 maps at full size")
 
 
 @figure("key_to_frame_128ch_p95_ms")
