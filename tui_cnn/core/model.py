@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,22 +76,31 @@ def import_keras():
     its logging is configured, ignoring TF_CPP_MIN_LOG_LEVEL; they would scribble over a progress
     bar or the app's screen, so fd 2 points at /dev/null while the import runs.
     """
-    import sys
+    global _KERAS
+    if _KERAS is not None:
+        return _KERAS
+    # One thread imports; another (the training screen's background preparation and a start key,
+    # or a data download) waits for it. Without the lock the second saw a half-imported module in
+    # sys.modules: "partially initialized module 'keras' has no attribute 'utils'".
+    with _KERAS_IMPORT:
+        if _KERAS is None:
+            saved = os.dup(2)
+            try:
+                with open(os.devnull, "w") as devnull:
+                    os.dup2(devnull.fileno(), 2)
+                    import keras
+                    import tensorflow as tf
 
-    if "keras" in sys.modules:
-        return sys.modules["keras"]
-    saved = os.dup(2)
-    try:
-        with open(os.devnull, "w") as devnull:
-            os.dup2(devnull.fileno(), 2)
-            import keras
-            import tensorflow as tf
+                    tf.config.list_physical_devices("GPU")  # the CUDA probe also complains on first use
+            finally:
+                os.dup2(saved, 2)
+                os.close(saved)
+            _KERAS = keras
+    return _KERAS
 
-            tf.config.list_physical_devices("GPU")  # the CUDA probe also complains on first use
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-    return keras
+
+_KERAS: Any = None
+_KERAS_IMPORT = threading.Lock()
 
 
 def build_model(seed: int | None = None) -> keras.Model:
