@@ -69,21 +69,24 @@ def layer_index(name_or_number: str | int) -> int:
     raise ValueError(f"unknown layer {name_or_number!r}; choose one of {choices}")
 
 
+_KERAS_LOCK = threading.Lock()  # one import at a time: a second thread waits for the whole module
+_keras_imported = False
+
+
 def import_keras():
     """Import Keras (and TensorFlow) with native start-up chatter kept off the terminal.
 
     TensorFlow's C++ side writes notes about CUDA and CPU features to file descriptor 2 before
     its logging is configured, ignoring TF_CPP_MIN_LOG_LEVEL; they would scribble over a progress
     bar or the app's screen, so fd 2 points at /dev/null while the import runs.
+
+    The app imports in a background thread while a start may ask too: the lock makes the second
+    caller wait for the first import to finish (``"keras" in sys.modules`` is already true halfway
+    through it, which handed out a module without ``keras.Input``), and fd 2 is redirected once.
     """
-    global _KERAS
-    if _KERAS is not None:
-        return _KERAS
-    # One thread imports; another (the training screen's background preparation and a start key,
-    # or a data download) waits for it. Without the lock the second saw a half-imported module in
-    # sys.modules: "partially initialized module 'keras' has no attribute 'utils'".
-    with _KERAS_IMPORT:
-        if _KERAS is None:
+    global _keras_imported
+    with _KERAS_LOCK:
+        if not _keras_imported:
             saved = os.dup(2)
             try:
                 with open(os.devnull, "w") as devnull:
@@ -95,12 +98,15 @@ def import_keras():
             finally:
                 os.dup2(saved, 2)
                 os.close(saved)
-            _KERAS = keras
-    return _KERAS
+            _keras_imported = True
+    import keras
+
+    return keras
 
 
-_KERAS: Any = None
-_KERAS_IMPORT = threading.Lock()
+def keras_imported() -> bool:
+    """Whether ``import_keras`` has finished (a start then pays no import)."""
+    return _keras_imported
 
 
 def build_model(seed: int | None = None) -> keras.Model:
