@@ -126,6 +126,26 @@ def test_help(run_cli):
         assert command in result.stdout
 
 
+def test_runs_lists_every_kept_run_whole_at_80_and_120_columns(run_cli, tmp_path):
+    """Each run's cells are all there, uncut: a table when it fits, three lines a run when narrower."""
+    from tui_cnn.core import runlog
+    from tui_cnn.core.design import Block, Design
+    from tui_cnn.core.runs import Run, RunSettings
+
+    run = Run.create(Design((Block(16, 3, True),)), RunSettings(epochs=3), seed=1,
+                     root=tmp_path / "tui-cnn-home" / "runs", name="20261125-120000")
+    with runlog.LogWriter(run.log_path) as log:
+        log.write("start", epochs=3, steps=10, batch_size=32, seed=1)
+        log.write("epoch", epoch=1, loss=0.5, accuracy=0.8, val_loss=0.45, val_accuracy=0.8512, seconds=12.4)
+        log.write("end", reason="stopped", epochs_completed=1)
+    for columns in (80, 120):
+        result = run_cli("runs", env={"COLUMNS": str(columns)})
+        assert result.returncode == 0, result.stderr
+        assert max(len(line) for line in result.stdout.splitlines()) <= columns
+        for cell in ("20261125-120000", "conv 16 pool, dense 128", "347,690", "1/3", "85.12%", "12.4", "stopped"):
+            assert cell in result.stdout, (columns, result.stdout)
+
+
 # --- bad input: one line on stderr, exit code 1 (a file or data set) or 2 (a usage mistake) ----------------
 
 USAGE_MISTAKES = ("unknown layer", "must lie within", "use a number, a range", "does not exist", "unknown class",
@@ -301,3 +321,4 @@ def test_explain_a_colour_model_on_a_colour_picture(run_cli, zoo, tmp_path):
     assert all(len(line) <= 80 for line in result.stdout.splitlines())
     refused = run_cli("explain", "--model", path, "--image", tmp_path / "red.png", "--class", "hat")
     assert refused.returncode == 2 and "unknown class 'hat'; choose one of 0=T-shirt/top" in refused.stderr
+

@@ -111,6 +111,9 @@ def _run_to_train(args: argparse.Namespace, dataset: str):
     return runs.Run.create(replace(LESSON, dataset=dataset), settings, seed=args.seed), False
 
 
+RUNS_TABLE_WIDTH = 110  # narrower, `tui-cnn runs` lists each run on lines of its own
+
+
 def runs_list(args: argparse.Namespace) -> int:
     """Every kept run: design, parameters, epochs, accuracies, seconds per epoch, status."""
     from tui_cnn.core import runs
@@ -120,12 +123,19 @@ def runs_list(args: argparse.Namespace) -> int:
     if not found:
         console.print(f"No runs yet in {_shown(runs.runs_dir())}: `tui-cnn train` makes one")
         return 0
+    if console.width < RUNS_TABLE_WIDTH:  # a table would cut every column: each run on three lines
+        console.print(f"Runs in {_shown(runs.runs_dir())}")
+        for row in found:
+            run, params, epochs, best, test, seconds, status, design = map(_shown, runs.summary_cells(row))
+            console.print(f"[b]{run}[/b]  {status}\n  {design}, {params} parameters\n"
+                          f"  epochs {epochs} · best val {best} · test {test} · {seconds} s/epoch")
+        return 0
     table = Table(title=f"Runs in {_shown(runs.runs_dir())}", title_justify="left")
     for title in runs.SUMMARY_COLUMNS:
         table.add_column(title, justify="right" if title in ("params", "epochs") else "left",
                          no_wrap=title != "design")
     for row in found:
-        table.add_row(*runs.summary_cells(row))
+        table.add_row(*map(_shown, runs.summary_cells(row)))
     console.print(table)
     return 0
 
