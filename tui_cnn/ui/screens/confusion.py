@@ -131,7 +131,7 @@ class ConfusionScreen(AppAccess, Screen):
                 f"{state.set_name} images")
         if self.result is not None:
             text += f" · accuracy {self.result.accuracy:.1%}"
-        text += "\nrows: the true class · columns: what the model said · Enter on a cell shows its images"
+        text += "\nrows: the true class · columns: what the model said · Enter: a cell's images"
         self.query_one("#confusion-title", Static).update(text)
 
     def redraw(self) -> None:

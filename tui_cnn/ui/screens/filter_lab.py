@@ -44,19 +44,26 @@ class FilterLabScreen(AppAccess, Screen):
     """Try 3x3 filters on one picture and watch convolution and pooling happen."""
 
     VERTICAL_BREAKPOINTS = [(0, "-short"), (TALL, "-tall")]  # tall terminals get some air between panes
+    # The footer fits 80 columns: the lesson's three filters and the learned kernels' two keys share a
+    # label each, and t (transpose) and w (weight) are named beside the kernel and in the help.
+    PRESETS, LEARNED = Binding.Group("Filters"), Binding.Group("Learned")
     BINDINGS = [
-        Binding("v", "preset('vertical lines')", "Vertical", tooltip="The lesson's vertical lines filter"),
-        Binding("h", "preset('horizontal lines')", "Horizontal", tooltip="The lesson's horizontal lines filter"),
-        Binding("e", "preset('edges')", "Edges", tooltip="The lesson's edges filter"),
-        Binding("t", "transpose", "Transpose", tooltip="Transpose the kernel: vertical and horizontal swap"),
+        Binding("v", "preset('vertical lines')", "Vertical", tooltip="The lesson's vertical lines filter",
+                group=PRESETS),
+        Binding("h", "preset('horizontal lines')", "Horizontal", tooltip="The lesson's horizontal lines filter",
+                group=PRESETS),
+        Binding("e", "preset('edges')", "Edges", tooltip="The lesson's edges filter", group=PRESETS),
+        Binding("t", "transpose", "Transpose", tooltip="Transpose the kernel: vertical and horizontal swap",
+                show=False),
         Binding("l", "learned(1)", "Learned",
-                tooltip="Next learned conv1 kernel, from the most like a hand-made filter to the least"),
+                tooltip="Next learned conv1 kernel, from the most like a hand-made filter to the least", group=LEARNED),
         Binding("L", "learned(-1)", "Previous learned kernel", key_display="L", show=False),
-        Binding("k", "kernel_list", "Kernels", tooltip="The 64 learned kernels sorted by resemblance: pick one"),
+        Binding("k", "kernel_list", "Kernels", tooltip="The 64 learned kernels sorted by resemblance: pick one",
+                group=LEARNED),
         Binding("p", "next_picture", "Picture",
                 tooltip="Picture: the explorer's image, the drawn scene, your opened file"),
         Binding("o", "open_file", "Open", tooltip="Open an image file, shown as large as fits"),
-        Binding("w", "weight", "Weight"),
+        Binding("w", "weight", "Weight", tooltip="Edit the weight the filtered sum is multiplied by", show=False),
         Binding("m", "toggle_mode", "Mode", tooltip="Heatmap or ASCII"),
         Binding("c", "cycle_cmap", "Colours", show=False, tooltip="Colour map of the filtered maps"),
         Binding("escape", "back", "Back"),

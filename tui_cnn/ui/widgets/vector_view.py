@@ -11,8 +11,6 @@ from tui_cnn import render
 from tui_cnn.core.data import CLASS_NAMES
 
 
-def _lines(text: Text, width: int) -> int:
-    return max(1, -(-text.cell_len // width))
 
 
 class VectorView(Static):
@@ -34,12 +32,16 @@ class VectorView(Static):
         summary = Text(f"{values.size} values; {active} above zero ({active / values.size:.0%}); "
                        f"min {values.min():.3g}, max {values.max():.3g}")
         strongest = Text("strongest: " + ", ".join(f"#{i} {values[i]:.2f}" for i in top), "dim")
-        room = height - _lines(summary, width) - _lines(strongest, width) - 2  # and a blank line after each
+        room = height - self._lines(summary, width) - self._lines(strongest, width) - 2  # and a blank line after each
         if kind == "flatten":
             body = self._strip(values, mode, cmap, width, room, source_shape, source_kind)
         else:
             body = self._bars(values, mode, width, room)
         self.update(Group(summary, Text(""), body, Text(""), strongest))
+
+    def _lines(self, text: Text, width: int) -> int:
+        """How many lines ``text`` takes wrapped at ``width`` (by words, as it will be drawn)."""
+        return max(1, len(text.wrap(self.app.console, width)))
 
     def _strip(self, values: np.ndarray, mode: str, cmap: str, width: int, room: int,
                source_shape: tuple[int, ...] | None = None, source_kind: str = "pool") -> Group:
@@ -47,18 +49,24 @@ class VectorView(Static):
         (the lesson's 64 channels of a pooled pixel) where they fit, otherwise rows as wide as fit,
         otherwise the first values only."""
         per_line = 2 if mode == "heatmap" else 1  # pixel rows per text row
-        rows_fit = max(1, (room - 1) * per_line)  # a caption line above the strip
         natural = source_shape[-1] if source_shape is not None and len(source_shape) == 3 else 64
         pooled = "pooled " if source_kind == "pool" else ""
-        if natural <= width and -(-values.size // natural) <= rows_fit:
-            columns, how = natural, (f"each row is one of the {values.size // natural} {pooled}positions, "
-                                     f"each column one of its {natural} channels")
-        else:
-            columns = min(width, max(-(-values.size // rows_fit), 1))
-            how = f"rows of {columns} values in Keras' order (position by position, channels fastest)"
-        shown = min(values.size, columns * rows_fit)
-        if shown < values.size:
-            how = f"the first {shown} of {values.size} values in rows of {columns} (a larger terminal shows all)"
+        caption_lines = 1  # the caption above the strip; a narrow view wraps it, leaving fewer rows
+        while True:
+            rows_fit = max(1, (room - caption_lines) * per_line)
+            if natural <= width and -(-values.size // natural) <= rows_fit:
+                columns, how = natural, (f"each row is one of the {values.size // natural} {pooled}positions, "
+                                         f"each column one of its {natural} channels")
+            else:
+                columns = min(width, max(-(-values.size // rows_fit), 1))
+                how = f"rows of {columns} values in Keras' order (position by position, channels fastest)"
+            shown = min(values.size, columns * rows_fit)
+            if shown < values.size:
+                how = f"the first {shown} of {values.size} values in rows of {columns} (a larger terminal shows all)"
+            needed = self._lines(Text(how), width)
+            if needed <= caption_lines or caption_lines >= room - 1:
+                break
+            caption_lines = needed
         strip = render.vector_strip(values[:shown], columns, mode, cmap, *render.value_range(values))
         return Group(Text(how, "dim"), strip)
 
