@@ -245,7 +245,8 @@ def network_from_weights(weights: Weights, name: str = "fashion_cnn", source: st
     add(L.Flatten("flatten", shape))
     add(L.Dense("dense", shape, kernel=weights.dense_kernel, bias=weights.dense_bias, activation=RELU))
     add(L.Dense("output", shape, kernel=weights.output_kernel, bias=weights.output_bias, activation=Activation("softmax")))
-    network = Network(name, (28, 28, 1), tuple(built), source)
+    network = Network(name, (28, 28, 1), tuple(built), source, optimizer_params=weights.optimizer_params,
+                      optimizer_in_file=weights.optimizer_params)
     network._memo["lesson"] = weights
     return network
 

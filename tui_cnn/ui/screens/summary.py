@@ -76,7 +76,7 @@ def summary_renderable(summary: lesson.Summary, name: str = "fashion_cnn") -> Re
 
 def _columns(name: str, shape: str, params: str, style: str, how: str = "") -> Table:
     grid = Table.grid()
-    grid.add_column(width=NAME_WIDTH, no_wrap=True)
+    grid.add_column(width=NAME_WIDTH, overflow="fold")  # a long Keras name wraps, as in model.summary()
     grid.add_column(width=SHAPE_WIDTH, no_wrap=True)
     grid.add_column(width=PARAMS_WIDTH, justify="right", no_wrap=True)
     grid.add_column(no_wrap=True)

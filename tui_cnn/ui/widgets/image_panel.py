@@ -45,6 +45,8 @@ class ImagePanel(Static):
         right = picture.label is None or picture.label == predicted
         verdict.append(f"\nmodel: {class_names[predicted]} {wording.probability(probabilities[predicted])}",
                        "green" if right else "bold red")
-        if model_label:
-            verdict.append(f"\n({model_label} model)", "dim")
+        if model_label:  # one line: a long file name is shortened in the middle rather than broken
+            label = f"({model_label} model)"
+            width = self.size.width or self.container_size.width or len(label)
+            verdict.append("\n" + (label if len(label) <= width else wording.shortened(model_label, width)), "dim")
         self.update(Group(body, verdict))

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from rich.console import Console, ConsoleOptions, RenderResult
 from rich.text import Text
 from textual.binding import Binding
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
+from tui_cnn.core import wording
 from tui_cnn.core.layers import Layer as LayerSpec
 
 
@@ -35,7 +37,24 @@ class LayerList(OptionList):
 
 
 def _options(layers: Sequence[LayerSpec]) -> list[Option]:
-    width = max((len(spec.name) for spec in layers), default=0)
-    return [Option(Text.assemble((f"{number} ", "dim"), f"{spec.name:<{max(width, 7)}} ",
-                                 (shape_text(spec.output_shape), "cyan")), id=spec.name)
-            for number, spec in enumerate(layers, start=1)]
+    width = max(max((len(spec.name) for spec in layers), default=0), 7)
+    lines = [(number, spec.name, shape_text(spec.output_shape)) for number, spec in enumerate(layers, start=1)]
+    needed = max((len(f"{number} {name:<{width}} {shape}") for number, name, shape in lines), default=0)
+    return [Option(LayerLine(number, name, width, shape, needed), id=name) for number, name, shape in lines]
+
+
+class LayerLine:
+    """One layer's line, always on one line: number, name and output shape where the list is wide
+    enough for every layer's, else number and name alone (the header states the current layer's
+    shape), a name still too long shortened in the middle so its Keras suffix (``_1``) stays."""
+
+    def __init__(self, number: int, name: str, name_width: int, shape: str, needed: int) -> None:
+        self.number, self.name, self.name_width, self.shape, self.needed = number, name, name_width, shape, needed
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        number = (f"{self.number} ", "dim")
+        if options.max_width >= self.needed:
+            yield Text.assemble(number, f"{self.name:<{self.name_width}} ", (self.shape, "cyan"), no_wrap=True)
+            return
+        name = wording.shortened(self.name, max(options.max_width - len(number[0]), 3))
+        yield Text.assemble(number, name, no_wrap=True, overflow="ellipsis")

@@ -17,11 +17,20 @@ class VectorView(Static):
     """Shows a 1-D layer output, wrapped to the widget's size; every value is drawn, or the view
     says how many are not."""
 
+    _shown: tuple | None = None  # the last show_vector's arguments, drawn again at the new size on a resize
+
+    def on_resize(self) -> None:
+        # Shown again after a Conv layer, the view is drawn before it is laid out (at a guessed size):
+        # the resize that follows draws it at its real size.
+        if self._shown is not None:
+            self.show_vector(*self._shown)
+
     def show_vector(self, values: np.ndarray, kind: str, mode: str, cmap: str,
                     predicted: int, label: int | None, class_names: tuple[str, ...] = CLASS_NAMES,
                     source_shape: tuple[int, ...] | None = None, source_kind: str = "pool") -> None:
         """``source_shape`` is what a Flatten layer flattened (the lesson's 5x5x64), ``source_kind`` the kind
         of layer that made it."""
+        self._shown = (values, kind, mode, cmap, predicted, label, class_names, source_shape, source_kind)
         width = max(10, self.size.width or 60)
         height = max(6, self.size.height or 20)
         if kind == "output":
