@@ -124,6 +124,7 @@ class FilterLabScreen(AppAccess, Screen):
 
     def on_resize(self) -> None:
         self.query_one("#lab-notes", Static).update(self._notes())
+        self.query_one("#lab-title", Static).update(self._title())
 
     @on(FilterMaps.Resized)
     def _maps_resized(self) -> None:
@@ -213,21 +214,29 @@ class FilterLabScreen(AppAccess, Screen):
         return name + (", transposed" if self.transposed else "") + (", edited" if self.edited else "")
 
     def _title(self) -> Text:
-        title = Text(no_wrap=True, overflow="ellipsis")
-        title.append("Filter lab", "bold")
-        title.append(f" · {self._picture_name()} · ")
-        title.append(self._source_name(), "bold")
-        title.append(f" · {MODE_NAMES[self.mode]}" + (f" {self.state.cmap}" if self.mode == "heatmap" else ""))
+        """One line: the lab, the picture, the filter and the look; shorter words where 80 columns need them."""
+        room = self.size.width - 2 if self.size.width else 1000  # the title's padding: one column each side
+        look = f" · {MODE_NAMES[self.mode]}" + (f" {self.state.cmap}" if self.mode == "heatmap" else "")
+        for short in (False, True):
+            title = Text(no_wrap=True, overflow="ellipsis")
+            title.append("Lab" if short else "Filter lab", "bold")
+            title.append(f" · {self._picture_name(short)} · ")
+            title.append(self._source_name().replace("lesson's ", "") if short else self._source_name(), "bold")
+            title.append(look)
+            if title.cell_len <= room:
+                break
         return title
 
-    def _picture_name(self) -> str:
+    def _picture_name(self, short: bool = False) -> str:
         if self.showing == "image":
             known = f" {self.picture.label_name}" if self.picture.label is not None else ""
             return f"{self.picture.title}{known}"
         full_h, full_w = self.full[self.showing].shape
-        name = "drawn scene" if self.showing == "scene" else self.file_name
-        shown = "" if self.image.shape == (full_h, full_w) else f" shown at {self.image.shape[1]}x{self.image.shape[0]}"
-        return f"{name} {full_w}x{full_h}{shown}"
+        name = ("scene" if short else "drawn scene") if self.showing == "scene" else self.file_name
+        if self.image.shape == (full_h, full_w):
+            return f"{name} {full_w}x{full_h}"
+        shown = f"{self.image.shape[1]}x{self.image.shape[0]}"
+        return f"{name} at {shown}" if short else f"{name} {full_w}x{full_h} shown at {shown}"
 
     def _notes(self) -> Text:
         # A short terminal keeps its rows for the pictures: shorter words, no general explanation.

@@ -108,7 +108,7 @@ class ArithmeticPanel(Static):
     def _result(total_line: str, bias: float, pre: float, value: float, map_value: float,
                 activation=None) -> list[Text]:
         if activation is None or activation.text == "relu":
-            how = "ReLU keeps it" if pre > 0 else "ReLU turns a negative sum into 0" if pre < 0 else "0 stays 0"
+            how = "ReLU keeps it" if pre > 0 else "ReLU makes a negative sum 0" if pre < 0 else "0 stays 0"
         elif activation.is_linear:
             how = "no activation: that is the output"
         else:
