@@ -62,9 +62,24 @@ zoo_activations_ms
     (``tests/zoo.py``: ``colour_32x32x3``, 32x32x3 input, convolutions of 32, 64 and 128 filters),
     built by Keras in this run with random weights, read back by ``network.load_network``, on a
     random 32x32 colour picture. Checked against Keras' output for the same picture first.
+zoo_keras_predict_test_s
+    As ``keras_predict_test_s`` for the zoo's ``batchnorm`` model (convolutions without bias, batch
+    normalization, ReLU, ReLU6 and LeakyReLU layers, a Softmax layer at the end), built by Keras in
+    this run with random weights and read back by ``network.load_network``.
+zoo_confusion_s
+    As ``confusion_s`` for that model through its ``Network`` (answers checked against Keras' first);
+    ``zoo_confusion_vs_predict_ratio`` is ``zoo_keras_predict_test_s / zoo_confusion_s``.
+zoo_occlusion_ms, zoo_saliency_ms
+    As ``occlusion_ms`` and ``saliency_ms`` for the zoo's ``colour_32x32x3`` model on a random 32x32
+    colour picture (occlusion: 196 copies); the saliency is checked against TensorFlow's gradient first.
 network_activations_ms
     The same for the lesson's shipped model through ``Network.activations`` (the general layers),
     to set beside ``activations_ms`` (the lesson's own code path) on test image 0.
+grid_maps_7x7_ms, grid_maps_26x26_ms
+    Median time of ``render.render_maps`` on conv1's 64 maps of test image 0: the explorer's work
+    when a page of maps is drawn anew (a new image, layer, colour map, mode, scale or zoom), before
+    Textual composes and writes the frame. At 7x7 (shrunk by block means, as fit-all shows them at
+    120x40) and at full size.
 key_to_frame_128ch_p95_ms
     As ``key_to_frame_p95_ms`` (120x40) for a model with a 128-channel layer (the zoo's ``lab_128``,
     the lesson's model with 128 filters per convolution, opened with ``--model``), with the explorer
@@ -151,6 +166,7 @@ import numpy as np
 
 import app_speed  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
 import panel  # noqa: E402  (the same)
+from tui_cnn import render
 from tui_cnn.core import activations, confusion, occlusion, saliency, top_images
 from tui_cnn.core.data import SPLIT_SIZES, DataError, Split, load_split, to_model_input
 from tui_cnn.core.model import LAYER_NAMES, ModelFileError, Weights, build_model, load_keras_model, read_weights
@@ -504,11 +520,90 @@ def zoo_activations_ms(bench: Bench) -> Figure:
     return Figure("zoo_activations_ms", ms, "ms", "colour_32x32x3")
 
 
+@figure("zoo_keras_predict_test_s")
+def zoo_keras_predict_test_s(bench: Bench) -> Figure:
+    model, path = _zoo_model(bench, "batchnorm")
+    x = load_network(path).prepare(bench.test_split.images)
+    seconds = _seconds(lambda: model.predict(x, batch_size=500, verbose=0), bench.runs_or(3))
+    return Figure("zoo_keras_predict_test_s", seconds, "s", _join_note("batchnorm", bench.test_note))
+
+
+@figure("zoo_confusion_s")
+def zoo_confusion_s(bench: Bench) -> Figure:
+    model, path = _zoo_model(bench, "batchnorm")
+    network, test = load_network(path), bench.test_split
+    ours = confusion.compute(network, test.images, test.labels)
+    keras_answers = np.argmax(model.predict(network.prepare(test.images), batch_size=500, verbose=0), 1)
+    if (ours.predicted != keras_answers).sum() > len(test) // 1000:  # a near tie may flip in float32
+        raise SystemExit("benchmarks: the numpy and Keras answers of the zoo model disagree")
+    seconds = _seconds(lambda: confusion.compute(network, test.images, test.labels), bench.runs_or(3))
+    return Figure("zoo_confusion_s", seconds, "s", _join_note("batchnorm", bench.test_note))
+
+
+@figure("zoo_confusion_vs_predict_ratio")
+def zoo_confusion_vs_predict_ratio(bench: Bench) -> Figure:
+    ours, theirs = bench.get("zoo_confusion_s"), bench.get("zoo_keras_predict_test_s")
+    return Figure("zoo_confusion_vs_predict_ratio", theirs.value / ours.value, "x", ours.note)
+
+
+def _join_note(*parts: str) -> str:
+    return "; ".join(part for part in parts if part)
+
+
+def _zoo_colour_picture(bench: Bench) -> tuple[Any, Any, np.ndarray]:
+    model, path = _zoo_model(bench, "colour_32x32x3")
+    network = load_network(path)
+    return model, network, np.random.default_rng(1).integers(0, 256, network.image_shape, dtype=np.uint8)
+
+
+@figure("zoo_occlusion_ms")
+def zoo_occlusion_ms(bench: Bench) -> Figure:
+    _, network, picture = _zoo_colour_picture(bench)
+    ms = median_ms(lambda: occlusion.compute(network, picture), runs=bench.runs_or(20), warmup=2)
+    return Figure("zoo_occlusion_ms", ms, "ms", "colour_32x32x3")
+
+
+@figure("zoo_saliency_ms")
+def zoo_saliency_ms(bench: Bench) -> Figure:
+    import tensorflow as tf
+
+    model, network, picture = _zoo_colour_picture(bench)
+    found = saliency.compute(network, picture, 3)
+    x = tf.Variable(network.prepare(picture[None]))
+    with tf.GradientTape() as tape:
+        h = x
+        for layer in model.layers[:-1]:
+            h = layer(h, training=False)
+        score = (tf.matmul(h, model.layers[-1].kernel) + model.layers[-1].bias)[0, 3]  # the logit
+    if not np.allclose(tape.gradient(score, x).numpy()[0] * network.pixel_scale, found.gradient, atol=1e-4):
+        raise SystemExit("benchmarks: numpy and TensorFlow saliency disagree on the zoo model")
+    ms = median_ms(lambda: saliency.compute(network, picture, 3), runs=bench.runs_or(100), warmup=5)
+    return Figure("zoo_saliency_ms", ms, "ms", "colour_32x32x3")
+
+
 @figure("network_activations_ms")
 def network_activations_ms(bench: Bench) -> Figure:
     network, image = load_network(SHIPPED_MODEL), bench.test_image
     ms = median_ms(lambda: network.activations(image), runs=bench.runs_or(2000), warmup=50)
     return Figure("network_activations_ms", ms, "ms")
+
+
+def _conv1_maps(bench: Bench) -> np.ndarray:
+    return activations.compute(bench.weights, bench.test_image).layer("conv1").values  # (26, 26, 64)
+
+
+@figure("grid_maps_7x7_ms")
+def grid_maps_7x7_ms(bench: Bench) -> Figure:
+    maps = render.pool_to(_conv1_maps(bench), 7, 7)
+    ms = median_ms(lambda: render.render_maps(maps), runs=bench.runs_or(200), warmup=5)
+    return Figure("grid_maps_7x7_ms", ms, "ms", "conv1's 64 maps shrunk to 7x7, as fit-all draws them at 120x40")
+
+
+@figure("grid_maps_26x26_ms")
+def grid_maps_26x26_ms(bench: Bench) -> Figure:
+    maps = _conv1_maps(bench)
+    ms = median_ms(lambda: render.render_maps(maps), runs=bench.runs_or(50), warmup=2)
+    return Figure("grid_maps_26x26_ms", ms, "ms", "conv1's 64 maps at full size")
 
 
 @figure("key_to_frame_128ch_p95_ms")

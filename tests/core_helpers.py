@@ -120,3 +120,37 @@ def console_script() -> str:
     if not found:
         pytest.skip("the tui-cnn console script is not installed (pip install -e .)")
     return found
+
+
+# --- pictures for the zoo's models (tests/zoo.py) ------------------------------------------------------
+
+
+def colour_pictures(n: int = 6):
+    """Seeded 32x32 colour pictures: a coloured square on a gradient, so every map has something to show."""
+    from tui_cnn.core.data import Split
+
+    rng = np.random.default_rng(5)
+    ramp = np.linspace(0, 255, 32, dtype=np.float32)
+    images = np.empty((n, 32, 32, 3), np.uint8)
+    for i in range(n):
+        picture = np.stack([np.add.outer(ramp, ramp) / 2, np.tile(ramp, (32, 1)), np.full((32, 32), 60.0)], axis=2)
+        top, left = rng.integers(2, 18, 2)
+        picture[top : top + 12, left : left + 12] = rng.integers(0, 256, 3)
+        images[i] = picture.astype(np.uint8)
+    return Split(images, np.arange(n, dtype=np.uint8) % 10, "colour pictures", tuple(f"class {i}" for i in range(10)))
+
+
+def sample_variants(samples, copies: int, seed: int = 12):
+    """``copies`` shifted, noisy copies of each drawn sample (a Split), always the same: real clothing
+    shapes on which a model gives a spread of answers."""
+    from tui_cnn.core.data import Split
+
+    rng = np.random.default_rng(seed)
+    images, labels = [], []
+    for image, label in zip(samples.images, samples.labels):
+        for _ in range(copies):
+            moved = np.roll(image, tuple(rng.integers(-3, 4, 2)), axis=(0, 1)).astype(np.int16)
+            moved += rng.integers(-60, 60, moved.shape)
+            images.append(np.clip(moved, 0, 255).astype(np.uint8))
+            labels.append(label)
+    return Split(np.stack(images), np.array(labels, np.uint8), "variants of the drawn samples")

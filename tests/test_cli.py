@@ -269,3 +269,35 @@ def test_explain_works_for_any_explorable_model(run_cli, official_dir, zoo):
     result = run_cli("explain", "--model", path, "--index", "2", "--mode", "ascii", "--data-dir", official_dir)
     assert result.returncode == 0, result.stderr
     assert "predicted" in result.stdout and "Saliency: the gradient" in result.stdout
+
+
+@pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")
+def test_evaluate_prints_the_confusion_matrix_keras_gives_for_any_model(run_cli, official_dir, zoo):
+    from tui_cnn.core import data
+    from tui_cnn.core.network import load_network
+
+    model, path = zoo("global_max")
+    result = run_cli("evaluate", "--model", path, "--data-dir", official_dir)
+    assert result.returncode == 0, result.stderr
+    test = data.load_split("test", official_dir)
+    said = model.predict(load_network(path).prepare(test.images), verbose=0).argmax(axis=1)
+    lines = result.stdout.split("Confusion matrix")[1].splitlines()
+    for label, name in enumerate(CLASS_NAMES):
+        row = next(line for line in lines if line.startswith(f"{label} {name} "))
+        counts = [int(v.replace(",", "")) for v in row[len(f"{label} {name}") :].split()[:10]]
+        assert counts == [int(np.sum((test.labels == label) & (said == p))) for p in range(10)], name
+
+
+def test_explain_a_colour_model_on_a_colour_picture(run_cli, zoo, tmp_path):
+    _, path = zoo("colour_32x32x3")
+    picture = np.zeros((40, 40, 3), np.uint8)
+    picture[8:30, 10:28] = (220, 40, 30)  # a red square on black
+    Image.fromarray(picture).save(tmp_path / "red.png")
+    result = run_cli("explain", "--model", path, "--image", tmp_path / "red.png", "--mode", "ascii", "--class", "3")
+    assert result.returncode == 0, result.stderr
+    words = " ".join(result.stdout.split())  # the long path may wrap the first line
+    assert re.search(r"red\.png: predicted .+ \(\d+\.\d%\); explaining Dress \(", words), words[:200]
+    assert "black patch (in all 3 colours)" in words and "largest channel" in words
+    assert all(len(line) <= 80 for line in result.stdout.splitlines())
+    refused = run_cli("explain", "--model", path, "--image", tmp_path / "red.png", "--class", "hat")
+    assert refused.returncode == 2 and "unknown class 'hat'; choose one of 0=T-shirt/top" in refused.stderr

@@ -242,3 +242,83 @@ def test_pool_to_takes_the_mean_of_each_block(shape, out):
             rows = slice(i * shape[0] // out_h, (i + 1) * shape[0] // out_h)
             cols = slice(j * shape[1] // out_w, (j + 1) * shape[1] // out_w)
             assert got[i, j] == pytest.approx(values[rows, cols].mean())
+
+
+# --- a layer's maps at once ------------------------------------------------------------------------
+
+
+def _reference_normalize(values: np.ndarray, vmin=None, vmax=None) -> np.ndarray:
+    """normalize's rules written out element by element: the independent check of the batched code."""
+    finite = [v for v in values.ravel() if math.isfinite(v)]
+    lo = min(finite) if vmin is None and finite else (vmin if vmin is not None else 0.0)
+    hi = max(finite) if vmax is None and finite else (vmax if vmax is not None else 0.0)
+    out = np.empty(values.shape)
+    for index, v in np.ndenumerate(values):
+        if math.isnan(v):
+            out[index] = math.nan
+        elif v == math.inf:
+            out[index] = 1.0
+        elif v == -math.inf:
+            out[index] = 0.0
+        elif hi > lo:
+            out[index] = (min(max(v, lo), hi) - lo) / (hi - lo)
+        else:  # a constant map: dark if at most zero, bright otherwise
+            out[index] = 1.0 if hi > 0 else 0.0
+    return out
+
+
+def _awkward_stack(seed: int = 0) -> np.ndarray:
+    """Seven 5x6 maps: ordinary, constant zero, constant positive, with NaN, with infinities, all NaN, negative."""
+    rng = np.random.default_rng(seed)
+    stack = rng.normal(size=(5, 6, 7))
+    stack[:, :, 1] = 0.0
+    stack[:, :, 2] = 3.5
+    stack[1, 2, 3] = np.nan
+    stack[0, 0, 4], stack[4, 5, 4] = np.inf, -np.inf
+    stack[:, :, 5] = np.nan
+    stack[:, :, 6] = -np.abs(stack[:, :, 6])
+    return stack
+
+
+@pytest.mark.parametrize(("vmin", "vmax"), [(None, None), (-0.5, 1.5), (1.0, 1.0)])
+def test_normalize_maps_follows_normalize_for_each_channel(vmin, vmax):
+    stack = _awkward_stack()
+    got = render.normalize_maps(stack, vmin, vmax)
+    for c in range(stack.shape[2]):
+        want = _reference_normalize(stack[:, :, c], vmin, vmax)
+        np.testing.assert_allclose(got[:, :, c], want, equal_nan=True, err_msg=f"channel {c}")
+        np.testing.assert_allclose(render.normalize(stack[:, :, c], vmin, vmax), want, equal_nan=True)
+
+
+@pytest.mark.parametrize("mode", render.MODES)
+@pytest.mark.parametrize("cmap", ["inferno", "gray"])
+def test_render_maps_draws_each_map_as_render_map_does(mode, cmap):
+    stack = _awkward_stack(1)
+    lo, hi = render.value_range(stack)
+    for vmin, vmax in ((None, None), (lo, hi)):
+        drawn = render.render_maps(stack, mode, cmap, vmin, vmax, char_width=2)
+        singles = [render.render_map(stack[:, :, c], mode, cmap, vmin, vmax, char_width=2) for c in range(stack.shape[2])]
+        assert [(b.lines, b.width) for b in drawn] == [(b.lines, b.width) for b in singles]
+
+
+def test_shrink2_and_pool_to_treat_each_map_of_a_stack_alone():
+    stack = np.random.default_rng(2).normal(size=(11, 9, 4))
+    for c in range(4):
+        np.testing.assert_allclose(render.shrink2(stack)[:, :, c], render.shrink2(stack[:, :, c]))
+        np.testing.assert_allclose(render.pool_to(stack, 4, 3)[:, :, c], render.pool_to(stack[:, :, c], 4, 3))
+
+
+def test_heatmap_runs_match_a_cell_by_cell_drawing():
+    """Runs of one colour become one segment: the same picture as one half block per cell, merged."""
+    from rich.segment import Segment
+
+    stack = _awkward_stack(3)
+    stack[:, :3, 0] = 0.0  # a run of black
+    for c, block in enumerate(render.render_maps(stack)):
+        q = render.quantize(_reference_normalize(stack[:, :, c]))
+        q = np.vstack([q, np.full((1, q.shape[1]), -2, q.dtype)]) if q.shape[0] % 2 else q
+        want = []
+        for top, bottom in zip(q[0::2].tolist(), q[1::2].tolist()):
+            cells = [Segment(render.UPPER_HALF, render._half_block_style("inferno", t, b)) for t, b in zip(top, bottom)]
+            want.append(list(Segment.simplify(cells)))
+        assert block.lines == want, c

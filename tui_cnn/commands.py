@@ -265,42 +265,40 @@ def explain(args: argparse.Namespace) -> int:
     """Print where the model looked for an image: its occlusion and saliency maps (any explorable model)."""
     from tui_cnn import render, render_why
     from tui_cnn.core import batch, occlusion, saliency
-    from tui_cnn.core.network import load_network
 
     if args.cmap not in render.CMAP_NAMES:
         raise UsageError(f"unknown colour map {args.cmap!r}; choose one of {', '.join(render.CMAP_NAMES)}")
-    target = parse_class(args.target) if args.target is not None else None
-    net = load_network(_model_path(args))
-    image, origin = _chosen_image(args)
+    net, dataset = _network_and_dataset(args)
+    names = _class_names(net, dataset)
+    target = parse_class(args.target, names) if args.target is not None else None
+    image, origin = _chosen_image(args, net, dataset)
     probs = batch.as_probabilities(net, net.forward(net.prepare(image[None]))[-1])[0]
-    names = data.CLASS_NAMES if len(probs) == len(data.CLASS_NAMES) else [f"class {n}" for n in range(len(probs))]
     predicted = int(probs.argmax())
     target = predicted if target is None else target
-    if target >= len(probs):
-        raise ValueError(f"class {target} does not exist; the model has {len(probs)} classes")
     console, mode = _console_and_mode(args)
     console.print(f"{_shown(origin)}: predicted {names[predicted]} ({probs[predicted]:.1%}); "
                   f"explaining {names[target]} ({probs[target]:.1%})")
     occluded = occlusion.compute(net, image, target)
     salient = saliency.compute(net, image, target)
+    shown = image.astype(np.float32) / 255.0 if image.dtype == np.uint8 else image.astype(np.float32)
     # Only drops are drawn: where hiding a part raised the probability counts as not looked at.
     heats = ((np.maximum(occluded.pixels, 0.0), occluded.how, "occlusion"), (salient.magnitude, salient.how, "saliency"))
     for heat, how, title in heats:
         console.print()
         console.print(how)
-        console.print(render_why.where_maps(image.astype(np.float32) / 255.0, heat, title, mode, args.cmap))
+        console.print(render_why.where_maps(shown, heat, title, mode, args.cmap, width=console.width))
     return 0
 
 
-def parse_class(text: str) -> int:
-    """A class given by number (0-9) or by name, case-insensitive ('shirt', 'Ankle boot', 't-shirt')."""
+def parse_class(text: str, names: tuple[str, ...] = data.CLASS_NAMES) -> int:
+    """A class given by number or by name, case-insensitive ('shirt', 'Ankle boot', 't-shirt')."""
     wanted = text.strip().lower()
-    if wanted.isdigit() and int(wanted) < len(data.CLASS_NAMES):
+    if wanted.isdigit() and int(wanted) < len(names):
         return int(wanted)
-    for label, name in enumerate(data.CLASS_NAMES):
+    for label, name in enumerate(names):
         if wanted in (name.lower(), name.lower().split("/")[0]):
             return label
-    choices = ", ".join(f"{i}={n}" for i, n in enumerate(data.CLASS_NAMES))
+    choices = ", ".join(f"{i}={n}" for i, n in enumerate(names))
     raise UsageError(f"unknown class {text!r}; choose one of {choices}")
 
 

@@ -84,17 +84,27 @@ def normalize(values: np.ndarray, vmin: float | None = None, vmax: float | None 
     silent ReLU channel) and bright otherwise.
     """
     values = np.asarray(values, dtype=np.float64)
-    lo, hi = value_range(values)
-    lo = lo if vmin is None else vmin
-    hi = hi if vmax is None else vmax
-    with np.errstate(invalid="ignore"):
-        if hi > lo:
-            out = (np.clip(values, lo, hi) - lo) / (hi - lo)
-        else:
-            out = np.where(np.isnan(values), np.nan, 1.0 if hi > 0 else 0.0)
-        out = np.where(np.isposinf(values), 1.0, out)
-        out = np.where(np.isneginf(values), 0.0, out)
-    return out
+    return normalize_maps(values.reshape(1, -1, 1), vmin, vmax).reshape(values.shape)
+
+
+def normalize_maps(stack: np.ndarray, vmin: float | None = None, vmax: float | None = None) -> np.ndarray:
+    """``normalize`` for each map of an (H, W, C) stack at once: each channel between its own
+    finite minimum and maximum unless ``vmin``/``vmax`` are given. One pass over the stack costs
+    what a single small map costs through ``normalize`` (numpy's overhead is per call)."""
+    values = np.asarray(stack, dtype=np.float64)
+    finite = np.isfinite(values)
+    some = finite.any(axis=(0, 1))
+    lo = np.where(some, np.where(finite, values, np.inf).min(axis=(0, 1), initial=np.inf), 0.0)
+    hi = np.where(some, np.where(finite, values, -np.inf).max(axis=(0, 1), initial=-np.inf), 0.0)
+    lo = lo if vmin is None else np.full_like(lo, vmin)
+    hi = hi if vmax is None else np.full_like(hi, vmax)
+    spread = hi > lo
+    with np.errstate(invalid="ignore", divide="ignore"):
+        scaled = (np.clip(values, lo, hi) - lo) / np.where(spread, hi - lo, 1.0)
+    flat = np.where(np.isnan(values), np.nan, np.where(hi > 0, 1.0, 0.0))  # a constant map
+    out = np.where(spread, scaled, flat)
+    out = np.where(np.isposinf(values), 1.0, out)
+    return np.where(np.isneginf(values), 0.0, out)
 
 
 def quantize(norm: np.ndarray, levels: int = 256) -> np.ndarray:
@@ -150,21 +160,53 @@ class Heatmap(Block):
         if marks is not None:  # MARK pixels in cyan, the CURSOR in green
             for kind, level in _OVERLAY_LEVELS.items():
                 q[marks == kind] = level
-        if q.shape[0] % 2:  # an odd last row has no lower pixel: leave the background alone
-            q = np.vstack([q, np.full((1, q.shape[1]), -2, q.dtype)])
-        lines = []
-        for top, bottom in zip(q[0::2].tolist(), q[1::2].tolist()):
-            cells = (Segment(UPPER_HALF, _half_block_style(cmap, t, b)) for t, b in zip(top, bottom))
-            # Runs of one colour (most of a ReLU map is black) become one segment: far less to draw.
-            lines.append(list(Segment.simplify(cells)))
-        super().__init__(lines, q.shape[1])
+        super().__init__(_heatmap_lines(q[:, :, None], cmap)[0], q.shape[1])
+
+    @classmethod
+    def from_lines(cls, lines: list[list[Segment]], width: int) -> Heatmap:
+        """A heatmap of lines already drawn, e.g. by ``render_maps``."""
+        heatmap = cls.__new__(cls)
+        Block.__init__(heatmap, lines, width)
+        return heatmap
+
+
+def _heatmap_lines(q: np.ndarray, cmap: str) -> list[list[list[Segment]]]:
+    """The lines of each map of an (H, W, C) stack of levels, drawn as half blocks.
+
+    A run of cells of one colour (most of a ReLU map is black) is one segment, which makes far
+    less to draw; the runs of the whole stack are found in one numpy pass, so Python loops over
+    runs, not pixels, and not over maps or rows.
+    """
+    h, w, maps = q.shape
+    if h % 2:  # an odd last row has no lower pixel (-2): the background shows there
+        q = np.concatenate([q, np.full((1, w, maps), -2, q.dtype)], axis=0)
+    offset = -min(_OVERLAY_LEVELS.values())  # levels go down to the overlays' -4: make them all >= 0
+    pair = np.moveaxis((q[0::2].astype(np.int32) + offset) * 512 + (q[1::2] + offset), 2, 0)  # (maps, rows, w)
+    starts_run = np.ones(pair.shape, bool)
+    starts_run[:, :, 1:] = pair[:, :, 1:] != pair[:, :, :-1]
+    flat = starts_run.ravel()
+    starts = np.flatnonzero(flat)
+    rows = pair.shape[1]
+    lines: list[list[Segment]] = [[] for _ in range(maps * rows)]
+    for line, length, key in zip((starts // w).tolist(), np.diff(starts, append=flat.size).tolist(),
+                                 pair.ravel()[starts].tolist()):
+        style = _half_block_style(cmap, key // 512 - offset, key % 512 - offset)
+        lines[line].append(Segment(UPPER_HALF * length, style))
+    return [lines[m * rows : (m + 1) * rows] for m in range(maps)]
 
 
 class ColourPicture(Block):
-    """An (H, W, 3) uint8 RGB picture in its own colours, two pixel rows per text row (a colour model's input)."""
+    """An (H, W, 3) uint8 RGB picture in its own colours, two pixel rows per text row (a colour model's input).
 
-    def __init__(self, rgb: np.ndarray) -> None:
+    ``marks`` (H, W) paints MARK and CURSOR pixels in the overlay colours, as ``Heatmap`` does.
+    """
+
+    def __init__(self, rgb: np.ndarray, marks: np.ndarray | None = None) -> None:
         rgb = np.asarray(rgb, dtype=np.uint8)
+        if marks is not None:
+            rgb = rgb.copy()
+            for kind, level in _OVERLAY_LEVELS.items():
+                rgb[marks == kind] = _OVERLAY_RGB[level]
         if rgb.shape[0] % 2:
             rgb = np.concatenate([rgb, rgb[-1:]], axis=0)  # repeat the odd last row: no half-empty cells
         lines = []
@@ -187,6 +229,14 @@ class AsciiMap(Block):
         text_lines = ascii_lines(values, vmin, vmax, char_width, marks)
         super().__init__([[Segment(line)] for line in text_lines], values.shape[1] * char_width)
 
+    @classmethod
+    def from_levels(cls, levels: np.ndarray, char_width: int = 1) -> AsciiMap:
+        """An ASCII map of levels already quantized to the ramp (-1 for NaN), e.g. by ``render_maps``."""
+        ascii_map = cls.__new__(cls)
+        lines = [[Segment(line)] for line in _ascii_text(levels, char_width)]
+        Block.__init__(ascii_map, lines, levels.shape[1] * char_width)
+        return ascii_map
+
 
 def ascii_lines(values: np.ndarray, vmin: float | None = None, vmax: float | None = None,
                 char_width: int = 1, marks: np.ndarray | None = None) -> list[str]:
@@ -195,6 +245,10 @@ def ascii_lines(values: np.ndarray, vmin: float | None = None, vmax: float | Non
     if marks is not None:
         for kind, level in _OVERLAY_LEVELS.items():
             q[marks == kind] = level
+    return _ascii_text(q, char_width)
+
+
+def _ascii_text(q: np.ndarray, char_width: int) -> list[str]:
     ramp = [c * char_width for c in ASCII_RAMP]
     special = {-1: "?" * char_width, -3: _bracket("<", ">", "o", char_width),
                -4: _bracket("[", "]", "X", char_width)}
@@ -223,34 +277,81 @@ def render_map(values: np.ndarray, mode: str = "heatmap", cmap: str = "inferno",
     raise ValueError(f"unknown mode {mode!r}; choose heatmap or ascii")
 
 
+def render_maps(stack: np.ndarray, mode: str = "heatmap", cmap: str = "inferno",
+                vmin: float | None = None, vmax: float | None = None, char_width: int = 1) -> list[Block]:
+    """Every map of an (H, W, C) stack, as ``render_map`` draws each, normalized in one pass."""
+    if mode not in MODES:
+        raise ValueError(f"unknown mode {mode!r}; choose heatmap or ascii")
+    norm = normalize_maps(stack, vmin, vmax)
+    if mode == "ascii":
+        levels = quantize(norm, len(ASCII_RAMP))
+        return [AsciiMap.from_levels(levels[:, :, c], char_width) for c in range(levels.shape[2])]
+    return [Heatmap.from_lines(lines, stack.shape[1]) for lines in _heatmap_lines(quantize(norm), cmap)]
+
+
 def ascii_char_width(map_width: int) -> int:
     """Characters per pixel for ASCII maps in a grid: two (square pixels) unless the map is wide."""
     return 2 if map_width <= 16 else 1
 
 
 def shrink2(values: np.ndarray) -> np.ndarray:
-    """Half-size a 2-D map by averaging 2x2 blocks (an odd last row or column is repeated)."""
+    """Half-size a 2-D map (or each map of an (H, W, C) stack) by averaging 2x2 blocks (an odd last
+    row or column is repeated)."""
     values = np.asarray(values, dtype=np.float64)
-    h, w = values.shape
-    padded = np.pad(values, ((0, h % 2), (0, w % 2)), mode="edge")
-    return padded.reshape(padded.shape[0] // 2, 2, padded.shape[1] // 2, 2).mean(axis=(1, 3))
+    h, w = values.shape[:2]
+    rest = values.shape[2:]
+    padded = np.pad(values, ((0, h % 2), (0, w % 2)) + ((0, 0),) * len(rest), mode="edge")
+    return padded.reshape(padded.shape[0] // 2, 2, padded.shape[1] // 2, 2, *rest).mean(axis=(1, 3))
+
+
+def shrink(image: np.ndarray, factor: int) -> np.ndarray:
+    """A picture (H, W) or (H, W, C) ``factor`` times smaller: means of factor x factor blocks (the last
+    row and column repeated to fill the border blocks), so pixel (r, c) lands on (r // factor, c // factor)."""
+    image = np.asarray(image, dtype=np.float64)
+    if factor <= 1:
+        return image
+    h, w = image.shape[:2]
+    pad = ((0, -h % factor), (0, -w % factor)) + ((0, 0),) * (image.ndim - 2)
+    padded = np.pad(image, pad, mode="edge")
+    blocks = padded.reshape(padded.shape[0] // factor, factor, padded.shape[1] // factor, factor, *image.shape[2:])
+    return blocks.mean(axis=(1, 3))
+
+
+def picture(image: np.ndarray, mode: str = "heatmap", marks: np.ndarray | None = None, vmax: float = 255.0,
+            char_width: int = 1) -> Block:
+    """An input picture, grey (H, W) or colour (H, W, 3), with pixels in [0, ``vmax``] and ``marks`` over it.
+
+    Colour pictures keep their colours as heatmaps; in ASCII, which has no colour, a pixel is the
+    mean of its channels (its brightness). One text row per pixel row in ASCII, two as a heatmap.
+    """
+    image = np.asarray(image, np.float32)
+    colour = image.ndim == 3 and image.shape[2] == 3
+    if image.ndim == 3 and not colour:
+        image = image.mean(axis=2)
+    if mode == "ascii":
+        return AsciiMap(image.mean(axis=2) if colour else image, 0, vmax, char_width, marks)
+    if colour:
+        return ColourPicture(np.rint(np.clip(image * (255.0 / vmax), 0, 255)), marks)
+    return Heatmap(image, "gray", 0, vmax, marks)
 
 
 def pool_to(values: np.ndarray, out_h: int, out_w: int) -> np.ndarray:
-    """Shrink a 2-D map to ``out_h`` x ``out_w``: each pixel is the mean of the block it covers.
+    """Shrink a 2-D map (or each map of an (H, W, C) stack) to ``out_h`` x ``out_w``: each pixel is
+    the mean of the block it covers.
 
     Blocks are as even as the sizes allow (26 to 7 takes blocks of 3 and 4 pixels); a map already
     at that size comes back unchanged.
     """
     values = np.asarray(values, dtype=np.float64)
-    h, w = values.shape
+    h, w = values.shape[:2]
     out_h, out_w = min(max(out_h, 1), h), min(max(out_w, 1), w)
     if (out_h, out_w) == (h, w):
         return values
     rows = np.arange(out_h + 1) * h // out_h
     cols = np.arange(out_w + 1) * w // out_w
     sums = np.add.reduceat(np.add.reduceat(values, rows[:-1], axis=0), cols[:-1], axis=1)
-    return sums / np.outer(np.diff(rows), np.diff(cols))
+    counts = np.outer(np.diff(rows), np.diff(cols))
+    return sums / counts.reshape(counts.shape + (1,) * (values.ndim - 2))  # each map of a stack alike
 
 
 def map_cell_size(map_shape: tuple[int, int], mode: str, char_width: int | None = None) -> tuple[int, int]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+from rich.segment import Segment
 from rich.style import Style
 from rich.table import Table
 from rich.text import Text
@@ -100,10 +101,23 @@ def enlarged(values: np.ndarray, k: int, mode: str, cmap: str, marks: np.ndarray
     return render.Heatmap(big, cmap, marks=big_marks)
 
 
-def where_maps(image: np.ndarray, heat: np.ndarray, title: str, mode: str, cmap: str, k: int = 1) -> render.Block:
-    """The map beside the image with the map's hottest pixels marked on it, under one title."""
+def where_maps(image: np.ndarray, heat: np.ndarray, title: str, mode: str, cmap: str, k: int = 1,
+               width: int | None = None) -> render.Block:
+    """The map beside the image with the map's hottest pixels marked on it, under one title.
+
+    ``image`` has pixels in [0, 1]: grey (H, W) or colour (H, W, 3), drawn in its colours (ASCII:
+    its brightness). When the two side by side are wider than ``width``, the image goes below the map.
+    """
+    image = np.asarray(image, np.float32)
     left = render.labelled(enlarged(heat, k, mode, cmap), title)
-    right = render.labelled(enlarged(np.asarray(image, np.float32), k, mode, "gray", hot_marks(heat)),
-                            f"hottest {HOT_SHARE:.0%} on the image")
+    marks = hot_marks(heat)
+    if image.ndim == 3:  # no enlarging here: a colour picture is 32 pixels or more across
+        body = render.picture(image, mode, marks, vmax=1.0, char_width=render.ascii_char_width(image.shape[1]))
+    else:
+        body = enlarged(image, k, mode, "gray", marks)
+    right = render.labelled(body, f"hottest {HOT_SHARE:.0%} on the image")
+    if width is not None and left.width + 2 + right.width > width:
+        wide = max(left.width, right.width)
+        return render.Block([*left.lines, [Segment(" " * wide)], *right.lines], wide)
     lines = render.join_blocks([left, right], 2)
     return render.Block(lines, left.width + right.width + 2)

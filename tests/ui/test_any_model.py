@@ -5,47 +5,15 @@ from __future__ import annotations
 
 import io
 
-import numpy as np
 import pytest
 from rich.console import Console
 
-from tui_cnn.core.data import Split
-from tui_cnn.core.network import load_network
-from tui_cnn.ui.app import TuiCnnApp
 from tui_cnn.ui.screens.focus import FocusScreen
 from tui_cnn.ui.widgets.arithmetic_panel import ArithmeticPanel
 from tui_cnn.ui.widgets.layer_list import LayerList
 
 pytestmark = pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")
 BIG = (120, 40)
-
-
-def colour_pictures(n: int = 6) -> Split:
-    """Seeded 32x32 colour pictures: a coloured square on a gradient, so every map has something to show."""
-    rng = np.random.default_rng(5)
-    ramp = np.linspace(0, 255, 32, dtype=np.float32)
-    images = np.empty((n, 32, 32, 3), np.uint8)
-    for i in range(n):
-        picture = np.stack([np.add.outer(ramp, ramp) / 2, np.tile(ramp, (32, 1)), np.full((32, 32), 60.0)], axis=2)
-        top, left = rng.integers(2, 18, 2)
-        picture[top : top + 12, left : left + 12] = rng.integers(0, 256, 3)
-        images[i] = picture.astype(np.uint8)
-    return Split(images, np.arange(n, dtype=np.uint8) % 10, "colour pictures", tuple(f"class {i}" for i in range(10)))
-
-
-@pytest.fixture
-def zoo_app(zoo, samples, monkeypatch, tmp_path):
-    """``zoo_app(name)``: the app exploring zoo model ``name`` on the drawn samples (or colour pictures)."""
-    monkeypatch.setenv("TUI_CNN_HOME", str(tmp_path / "home"))
-
-    def factory(name: str) -> TuiCnnApp:
-        _, path = zoo(name)
-        network = load_network(path)
-        h, w, channels = network.image_shape
-        images = colour_pictures() if channels == 3 else Split(samples.images[:, :h, :w], samples.labels, samples.source)
-        return TuiCnnApp(weights=network, images=images, model_label=name, download=False, start_index=5)
-
-    return factory
 
 
 def _text(renderable) -> str:

@@ -58,7 +58,7 @@ async def test_step_through_all_layers_in_both_modes(make_app):
             await pilot.press("1")
             seen = []
             for _ in LAYERS:
-                seen.append((state.layer, app.query_one(FeatureGrid).display, state.mode))
+                seen.append((state.layer, app.query_one(FeatureGrid).showing_maps, state.mode))
                 await pilot.press("right_square_bracket")
             assert [s[0] for s in seen] == list(range(7))
             assert [s[1] for s in seen] == [True, True, True, True, False, False, False]

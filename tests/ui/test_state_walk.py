@@ -49,7 +49,6 @@ class Expected:
     zoom: str = "fit"
     index: int = 0
     focus: str = "grid"  # which explorer pane has the keyboard: grid or list
-    refocus: bool = False  # the grid lost the focus to a vector layer and gets it back
     in_focus_view: bool = False
     inspecting: bool = False
     in_lab: bool = False
@@ -60,10 +59,6 @@ class Expected:
 
     def go_to_layer(self, layer: int) -> None:
         self.layer = layer
-        if not self.spatial and self.focus == "grid":
-            self.focus, self.refocus = "list", True
-        elif self.spatial and self.refocus:
-            self.focus, self.refocus = "grid", False
         if self.spatial:
             self.channel = min(self.channel, self.layers[layer].output_shape[-1] - 1)
 
@@ -90,15 +85,12 @@ def explorer_key(want: Expected, key: str, app, images: int) -> None:
     elif key in ("n", "p"):
         want.index = (want.index + (1 if key == "n" else -1)) % images
     elif key in ("tab", "shift+tab"):
-        if want.focus == "grid":
-            want.focus = "list"
-        elif want.spatial:
-            want.focus = "grid"
+        want.focus = "list" if want.focus == "grid" else "grid"
     elif key == "enter":
         want.in_focus_view = want.spatial
     elif key == "f":
         want.in_lab = True
-    elif want.focus == "list":
+    elif want.focus == "list" or not want.spatial:  # on a layer without maps the grid's keys move between layers
         list_key(want, key, layers.scrollable_content_region.height)
     elif want.spatial:
         grid_key(want, key, grid)
@@ -175,7 +167,7 @@ def check_explorer(app, want: Expected, step: str) -> None:
     assert layers.highlighted == want.layer, step
     expected_focus = grid if want.focus == "grid" else layers
     assert app.focused is expected_focus, (step, app.focused)
-    assert grid.display == want.spatial, step
+    assert grid.showing_maps == want.spatial, step
     if not want.spatial:
         assert SCALE_NAMES[want.scale] not in header, (step, header)
         return
@@ -262,7 +254,7 @@ async def test_random_keys_keep_every_view_in_step_with_the_state(make_app, samp
 @pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")
 async def test_random_keys_on_a_model_with_other_layers(zoo, samples, monkeypatch, tmp_path):
     """Batch normalization (spatial and 1-D), an activation layer, 16 channels, 12 layers: keys 8 and 9
-    jump too, and a vector layer in the middle of the list hides the grid as the lesson's do."""
+    jump too, and a vector layer sits in the middle of the list."""
     monkeypatch.setenv("TUI_CNN_HOME", str(tmp_path / "home"))
     network = load_network(zoo("batchnorm")[1])
     app = TuiCnnApp(weights=network, images=samples, model_label="batchnorm", download=False)

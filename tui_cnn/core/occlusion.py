@@ -1,6 +1,7 @@
 """Where the model looked, by hiding parts of the image: an occlusion map (Zeiler and Fergus).
 
-A square patch of black (Fashion-MNIST's background) slides over the image; every occluded copy
+A square patch of black (Fashion-MNIST's background; on a colour picture, black in every channel)
+slides over the image; every occluded copy
 goes through the model in one batch, and each position records how much the probability of the
 class drops. A pixel's value is the mean drop over the patches that covered it: high where hiding
 the pixel hurts the answer, negative where hiding it helps.
@@ -30,10 +31,12 @@ class OcclusionMap:
     pixels: np.ndarray  # (H, W) mean drop of the patches covering each pixel
     patch: int
     stride: int
+    channels: int = 1  # the picture's: a colour picture's patch is black in all three
 
     @property
     def how(self) -> str:
-        return (f"Occlusion: a {self.patch}x{self.patch} black patch slides over the image {self.stride} pixels at a "
+        black = "black patch (in all 3 colours)" if self.channels > 1 else "black patch"
+        return (f"Occlusion: a {self.patch}x{self.patch} {black} slides over the image {self.stride} pixels at a "
                 f"time; bright = the class's probability falls most when that part is hidden.")
 
 
@@ -77,4 +80,5 @@ def compute(model: Network | Weights, image: np.ndarray, target: int | None = No
         for j, left in enumerate(lefts):
             total[top : top + patch, left : left + patch] += drops[i, j]
             count[top : top + patch, left : left + patch] += 1
-    return OcclusionMap(target, base, drops, (total / count).astype(np.float32), patch, stride)
+    channels = x.shape[2] if x.ndim == 3 else 1
+    return OcclusionMap(target, base, drops, (total / count).astype(np.float32), patch, stride, channels)

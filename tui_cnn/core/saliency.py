@@ -32,8 +32,9 @@ class SaliencyMap:
 
     @property
     def how(self) -> str:
+        colour = "; a colour pixel shows its largest channel" if self.gradient.ndim == 3 and self.gradient.shape[2] > 1 else ""
         return ("Saliency: the gradient of the class's score with respect to each pixel, by backpropagation; "
-                "bright = a small change there moves the score most.")
+                f"bright = a small change there moves the score most{colour}.")
 
 
 def compute(model: Network | Weights, image: np.ndarray, target: int | None = None) -> SaliencyMap:

@@ -39,16 +39,23 @@ class TopImages:
 
 
 def has_maps(net: Network, layer: int) -> bool:
-    """Whether layer ``layer`` outputs feature maps that can be traced back to input pixels."""
-    return all(lay.kind in ("conv", "pool", *KEEPS_MAPS) for lay in net.layers[: layer + 1]) and \
-        len(net.layers[layer].output_shape) == 3
+    """Whether layer ``layer`` outputs feature maps that can be traced back to input pixels.
+
+    A Reshape that turns a flat input into the picture (before any map is made) keeps every pixel
+    where ``Network.image_shape`` puts it, so it counts as keeping the maps.
+    """
+    if net is None or len(net.layers[layer].output_shape) != 3:
+        return False
+    chain = net.layers[: layer + 1]
+    leading = next((i for i, lay in enumerate(chain) if lay.kind not in ("reshape", *KEEPS_MAPS)), len(chain))
+    return all(lay.kind in ("conv", "pool", *KEEPS_MAPS) for lay in chain[leading:])
 
 
 def receptive_field(net: Network, layer: int, row: int, col: int) -> tuple[int, int, int, int]:
     """The input pixels that pixel (row, col) of layer ``layer``'s output depends on (inclusive)."""
     top, left, bottom, right = row, col, row, col
     for lay in reversed(net.layers[: layer + 1]):
-        if lay.kind in KEEPS_MAPS:
+        if lay.kind in (*KEEPS_MAPS, "reshape"):  # only a leading Reshape gets here (see has_maps)
             continue
         window = lay.kernel_size if lay.kind == "conv" else lay.pool_size
         h, w = lay.input_shape[:2]

@@ -1,6 +1,6 @@
 """DiagnosticsCache: results that take seconds (confusion matrix, top images) kept per model and image set.
 
-Computed once in a worker and reused when a screen is opened again. Entries hold the weights and
+Computed once in a worker and reused when a screen is opened again. Entries hold the network and
 images they were computed from, so an ``id`` in a key can never be reused by a newer object while
 its entry lives; a different model or image set simply misses.
 """
@@ -16,32 +16,32 @@ Key = tuple[int, int]
 
 
 class DiagnosticsCache:
-    """Confusion matrices and top images for the last few (weights, images) pairs."""
+    """Confusion matrices and top images for the last few (network, images) pairs."""
 
     KEEP = 4  # pairs kept: the shipped model, a trained one, and their image sets
 
     def __init__(self) -> None:
         self._entries: dict[Key, dict[str, Any]] = {}
 
-    def _entry(self, weights: object, images: object) -> dict[str, Any]:
-        key = (id(weights), id(images))
+    def _entry(self, network: object, images: object) -> dict[str, Any]:
+        key = (id(network), id(images))
         if key not in self._entries:
             while len(self._entries) >= self.KEEP:
                 self._entries.pop(next(iter(self._entries)))
-            self._entries[key] = {"owners": (weights, images), "top": {}}
+            self._entries[key] = {"owners": (network, images), "top": {}}
         return self._entries[key]
 
-    def _get(self, weights: object, images: object) -> dict[str, Any]:
-        return self._entries.get((id(weights), id(images)), {})
+    def _get(self, network: object, images: object) -> dict[str, Any]:
+        return self._entries.get((id(network), id(images)), {})
 
-    def confusion(self, weights: object, images: object) -> Confusion | None:
-        return self._get(weights, images).get("confusion")
+    def confusion(self, network: object, images: object) -> Confusion | None:
+        return self._get(network, images).get("confusion")
 
-    def store_confusion(self, weights: object, images: object, result: Confusion) -> None:
-        self._entry(weights, images)["confusion"] = result
+    def store_confusion(self, network: object, images: object, result: Confusion) -> None:
+        self._entry(network, images)["confusion"] = result
 
-    def top_images(self, weights: object, images: object, layer: int) -> TopImages | None:
-        return self._get(weights, images).get("top", {}).get(layer)
+    def top_images(self, network: object, images: object, layer: int) -> TopImages | None:
+        return self._get(network, images).get("top", {}).get(layer)
 
-    def store_top_images(self, weights: object, images: object, result: TopImages) -> None:
-        self._entry(weights, images)["top"][result.layer] = result
+    def store_top_images(self, network: object, images: object, result: TopImages) -> None:
+        self._entry(network, images)["top"][result.layer] = result

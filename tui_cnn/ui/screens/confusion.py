@@ -23,7 +23,6 @@ from tui_cnn import render_why
 from tui_cnn.core import confusion
 from tui_cnn.core.batch import Cancelled
 from tui_cnn.core.confusion import Confusion
-from tui_cnn.core.data import CLASS_NAMES
 from tui_cnn.ui.state import AppAccess, Change
 from tui_cnn.ui.widgets.quiet_footer import QuietFooter
 
@@ -47,9 +46,9 @@ class ConfusionScreen(AppAccess, Screen):
             self.done, self.total = done, total
 
     class Ready(Message):
-        def __init__(self, result: Confusion, weights: object, images: object) -> None:
+        def __init__(self, result: Confusion, network: object, images: object) -> None:
             super().__init__()
-            self.result, self.weights, self.images = result, weights, images
+            self.result, self.network, self.images = result, network, images
 
     def __init__(self) -> None:
         super().__init__()
@@ -76,33 +75,33 @@ class ConfusionScreen(AppAccess, Screen):
         state, diagnostics = self.state, self.tui.diagnostics
         self.result = None
         self._set_title()
-        cached = diagnostics.confusion(state.weights, state.images)
+        cached = diagnostics.confusion(state.network, state.images)
         if cached is None and state.predictions is not None:  # the picker's mistakes filter ran the model
-            cached = confusion.from_predictions(state.images.labels, state.predictions, len(CLASS_NAMES))
-            diagnostics.store_confusion(state.weights, state.images, cached)
+            cached = confusion.from_predictions(state.images.labels, state.predictions, len(self.names))
+            diagnostics.store_confusion(state.network, state.images, cached)
         if cached is not None:
             self._show(cached)
             return
         self.query_one(ProgressBar).display = True
         self.query_one("#confusion-table", Static).update("")
         self.query_one("#confusion-info", Static).update(f"Running the model on all {len(state.images):,} images...")
-        self.compute(state.weights, state.images)
+        self.compute(state.network, state.images)
 
     def _state_changed(self, change: Change) -> None:
-        if change.touches("weights", "images"):  # another model or image set: another matrix
+        if change.touches("network", "images"):  # another model or image set: another matrix
             self._start()
 
     def on_unmount(self) -> None:
         self._cancel.set()  # leaving the screen stops a computation nobody will see
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="confusion")
-    def compute(self, weights, images) -> None:
+    def compute(self, network, images) -> None:
         try:
-            result = confusion.compute(weights, images.images, images.labels,
+            result = confusion.compute(network, images.images, images.labels,
                                        lambda done, total: self.post_message(self.Progress(done, total)), self._cancel)
         except Cancelled:
             return
-        self.post_message(self.Ready(result, weights, images))
+        self.post_message(self.Ready(result, network, images))
 
     @on(Progress)
     def _progress(self, event: Progress) -> None:
@@ -110,9 +109,9 @@ class ConfusionScreen(AppAccess, Screen):
 
     @on(Ready)
     def _ready(self, event: Ready) -> None:
-        self.tui.diagnostics.store_confusion(event.weights, event.images, event.result)
+        self.tui.diagnostics.store_confusion(event.network, event.images, event.result)
         state = self.state
-        if event.weights is state.weights and event.images is state.images:
+        if event.network is state.network and event.images is state.images:
             if state.predictions is None:  # the picker's mistakes filter can use them too
                 self.tui.update_state(predictions=event.result.predicted)
             self._show(event.result)
@@ -131,30 +130,36 @@ class ConfusionScreen(AppAccess, Screen):
                 f"{state.set_name} images")
         if self.result is not None:
             text += f" · accuracy {self.result.accuracy:.1%}"
-        text += "\nrows: the true class · columns: what the model said · Enter: a cell's images"
+        text += "\nrows: true class · columns: what the model said · Enter: see a cell's images"  # fits 80 columns
         self.query_one("#confusion-title", Static).update(text)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The image set's class names (``class 0``... when the model has another number of outputs)."""
+        return self.state.class_names
 
     def redraw(self) -> None:
         if self.result is None:
             return
-        table = render_why.confusion_table(self.result, CLASS_NAMES, self.cursor, width=self.size.width)
+        names = self.names
+        table = render_why.confusion_table(self.result, names, self.cursor, width=self.size.width)
         self.query_one("#confusion-table", Static).update(table)
         true, said = self.cursor
         count = int(self.result.matrix[true, said])
         if true == said:
-            here = Text(f"{CLASS_NAMES[true]} recognised correctly: {count:,}", "green")
+            here = Text(f"{names[true]} recognised correctly: {count:,}", "green")
         else:
-            here = Text(f"{CLASS_NAMES[true]} taken for {CLASS_NAMES[said]}: {count:,}", "bold")
+            here = Text(f"{names[true]} taken for {names[said]}: {count:,}", "bold")
         here.append("  (Enter: see them)" if count else "", "dim")
         worst = Text("\nMost confused (w jumps from one to the next):\n", "bold")
-        worst.append_text(render_why.worst_pairs(self.result, CLASS_NAMES))
+        worst.append_text(render_why.worst_pairs(self.result, names))
         self.query_one("#confusion-info", Static).update(Group(Text(""), here, worst))
 
     def on_resize(self) -> None:
         self.redraw()
 
     def action_move(self, d_row: int, d_col: int) -> None:
-        n = len(CLASS_NAMES)
+        n = len(self.result.matrix) if self.result is not None else len(self.names)
         self.cursor = ((self.cursor[0] + d_row) % n, (self.cursor[1] + d_col) % n)
         self.redraw()
 
@@ -177,6 +182,6 @@ class ConfusionScreen(AppAccess, Screen):
         if not len(indices):
             self.notify("No images in this cell")
             return
-        what = (f"{CLASS_NAMES[true]}, recognised" if true == said
-                else f"{CLASS_NAMES[true]} taken for {CLASS_NAMES[said]}")
+        names = self.names
+        what = f"{names[true]}, recognised" if true == said else f"{names[true]} taken for {names[said]}"
         self.tui.open_picker_on(indices, what)

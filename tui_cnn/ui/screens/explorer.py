@@ -2,13 +2,16 @@
 
 Everything on it is a view of the app's ``ExploreState``: keys change the state through
 ``app.update_state`` and ``refresh_view`` redraws the header, the layer list, the grid or the
-vector view and the image panel from it when ``app.state_changed`` says it changed.
+values and the image panel from it when ``app.state_changed`` says it changed (and at once
+after a key of its own, so that the key is answered in one frame).
 """
 
 from __future__ import annotations
 
 import random
+from functools import partial
 
+from rich.console import Group
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -18,11 +21,12 @@ from textual.screen import Screen
 from textual.widgets import OptionList, Static
 
 from tui_cnn import render
+from tui_cnn.core.activations import LayerOutput
+from tui_cnn.render_vector import vector_view
 from tui_cnn.ui.state import AppAccess, Change, ExploreState
 from tui_cnn.ui.widgets.feature_grid import FeatureGrid, View
 from tui_cnn.ui.widgets.image_panel import ImagePanel
 from tui_cnn.ui.widgets.layer_list import LayerList, shape_text
-from tui_cnn.ui.widgets.vector_view import VectorView
 from tui_cnn.ui.widgets.quiet_footer import QuietFooter
 
 MODE_NAMES = {"heatmap": "heatmap", "ascii": "ASCII"}
@@ -68,10 +72,6 @@ def shown_text(view: View, short: bool = False) -> str:
     return f"[b]{which}[/b], {each} {h}x{w} of {full_h}x{full_w} ({how})"
 
 
-# The diagnostics (confusion matrix, occlusion, saliency, top images) still run on the lesson's layers.
-LESSON_ONLY = "The confusion matrix, top images and saliency work on the lesson's architecture for now"
-
-
 class ExplorerScreen(AppAccess, Screen):
     """Step through the layers of the model for one image.
 
@@ -92,6 +92,11 @@ class ExplorerScreen(AppAccess, Screen):
         Binding("n", "step_image(1)", "Next image", show=False),
         Binding("p", "step_image(-1)", "Prev image", show=False),
         Binding("r", "random_image", "Random image", show=False),
+        # On a layer without maps the grid passes these on: they move between layers, as in the list.
+        *[Binding(keys, f"layer_list('{action}')", "On a dense layer: move between layers (also PgUp, PgDn, Home, End)", show=False,
+                  key_display="up down")
+          for keys, action in (("up,k", "cursor_up"), ("down,j", "cursor_down"), ("pageup", "page_up"),
+                               ("pagedown", "page_down"), ("home", "first"), ("end", "last"))],
         Binding("i", "app.pick_image", "Images", tooltip="Pick a test image (filter by class, mistakes)"),
         Binding("o", "app.open_file", "File", tooltip="Open your own image file", show=False),
         Binding("t", "train", "Train", tooltip="Train the model and watch the loss fall"),
@@ -111,7 +116,7 @@ class ExplorerScreen(AppAccess, Screen):
     def __init__(self) -> None:
         super().__init__()
         self.stale = True  # the state changed while another screen was on top
-        self.refocus_grid = False  # the grid had the focus when a vector layer hid it
+        self._title: str | None = None  # the markup the title shows
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="body"):
@@ -121,7 +126,6 @@ class ExplorerScreen(AppAccess, Screen):
             with Vertical(id="main"):
                 yield Static("Loading the model and images...", id="layer-title")
                 yield FeatureGrid(id="grid")
-                yield VectorView(id="vector")
         yield QuietFooter(compact=True, show_command_palette=False)  # ctrl+p is listed in the help
 
     def on_mount(self) -> None:
@@ -163,43 +167,50 @@ class ExplorerScreen(AppAccess, Screen):
         if layer_list.highlighted != state.layer:
             layer_list.highlighted = state.layer
         output = acts.layers[state.layer]
-        grid, vector = self.query_one(FeatureGrid), self.query_one(VectorView)
+        grid = self.query_one(FeatureGrid)
+        key = (state.picture.key, output.name, id(state.network))
         if output.is_spatial:
-            vector.display = False
-            if not grid.display:
-                grid.display = True
-                if self.refocus_grid:
-                    grid.focus()
-                    self.refocus_grid = False
-            key = (state.picture.key, output.name, id(state.network))
             grid.show_maps(output.values, key, state.mode, state.cmap, state.scale, zoom=state.zoom,
                            selected=state.channel)
-        else:
-            if grid.has_focus:  # the layer list has the keys while the grid is hidden; the grid gets them back
-                self.refocus_grid = True
-                layer_list.focus()
-            grid.display, vector.display = False, True
-            vector.show_vector(output.values.reshape(-1), output.kind, state.mode, state.cmap, acts.predicted,
-                               state.picture.label, state.class_names, state.spec.input_shape,
-                               state.layers[state.layer - 1].kind if state.layer else "input")
+        else:  # the grid draws the values in its place (and its keys move between layers)
+            grid.show_other(partial(self._vector, output), (key, state.mode, state.cmap, state.class_names))
         self._set_title()
+
+    def _vector(self, output: LayerOutput, width: int, height: int) -> Group:
+        """A vector layer's values for the grid to draw at its size."""
+        state, acts = self.state, self.state.acts
+        source_kind = state.layers[state.layer - 1].kind if state.layer else "input"
+        return vector_view(output.values.reshape(-1), output.kind, state.mode, state.cmap, acts.predicted,
+                           state.picture.label, width, height, state.class_names, state.spec.input_shape, source_kind)
 
     def _set_title(self) -> None:
         grid = self.query_one(FeatureGrid)
-        view = grid.view if grid.display else None
+        view = grid.view if grid.showing_maps else None
         # The title has a fixed height, so it can skip a layout pass of the screen.
         title = self.query_one("#layer-title", Static)
         room = 2 * title.content_size.width - 8 if title.content_size.width else 1000  # two lines, wrapped at words
-        title.update(header_text(self.state, view, room), layout=False)
+        text = header_text(self.state, view, room)
+        if text != self._title:  # an unchanged title costs no repaint (a cursor move changes only two labels)
+            self._title = text
+            title.update(text, layout=False)
 
     def _grid_changed(self, view: View) -> None:
         """The user moved the grid's cursor or paged, or the grid was resized."""
-        if self.stale or not self.is_current or not self.query_one(FeatureGrid).display or not self.state.spatial:
+        if self.stale or not self.is_current or not self.query_one(FeatureGrid).showing_maps or not self.state.spatial:
             return  # the grid still shows an older state (a resize on coming back): refresh_view updates it
+        # The title follows the grid in the same frame; the state's subscribers are told after it.
+        self._set_title()
         if view.selected != self.state.channel:
-            self.tui.update_state(channel=view.selected)  # redraws the title too
-        else:
-            self._set_title()
+            self.tui.update_state(channel=view.selected)
+
+    def _change(self, **changes: object) -> None:
+        """Change the state and redraw this screen at once, so the key's answer is one frame.
+
+        Subscribers (this screen too) still hear of it through the signal, a moment later; by
+        then this screen already shows the state, so its second redraw costs nothing.
+        """
+        if self.tui.update_state(**changes):
+            self.refresh_view()
 
     @on(FeatureGrid.ChannelChosen)
     def _open_channel(self, event: FeatureGrid.ChannelChosen) -> None:
@@ -210,37 +221,44 @@ class ExplorerScreen(AppAccess, Screen):
 
     @on(OptionList.OptionHighlighted, "#layers")
     def _layer_highlighted(self, event: OptionList.OptionHighlighted) -> None:
-        self.tui.update_state(layer=event.option_index)
+        self._change(layer=event.option_index)
 
     def on_resize(self) -> None:
         self.refresh_view()
 
     def action_open_channel(self) -> None:
         grid = self.query_one(FeatureGrid)
-        if grid.display:
+        if grid.showing_maps:
             grid.action_open()
+
+    def action_layer_list(self, action: str) -> None:
+        """Move in the layer list as its own key would; the screen follows at once (one frame)."""
+        layer_list = self.query_one(LayerList)
+        getattr(layer_list, f"action_{action}")()
+        if layer_list.highlighted is not None:
+            self._change(layer=layer_list.highlighted)
 
     def action_layer(self, step: int) -> None:
         self.action_goto_layer(min(max(self.state.layer + step, 0), len(self.state.layers) - 1))
 
     def action_goto_layer(self, index: int) -> None:
         if index < len(self.state.layers):
-            self.tui.update_state(layer=index)
+            self._change(layer=index)
 
     def action_toggle_mode(self) -> None:
-        self.tui.update_state(mode=render.other_mode(self.state.mode))
+        self._change(mode=render.other_mode(self.state.mode))
 
     def action_cycle_cmap(self) -> None:
         cmap = render.next_cmap(self.state.cmap)
         if self.state.mode == "ascii":
             self.notify(f"Colour map {cmap} shows in heatmap mode (press m)")
-        self.tui.update_state(cmap=cmap)
+        self._change(cmap=cmap)
 
     def action_toggle_scale(self) -> None:
-        self.tui.update_state(scale="layer" if self.state.scale == "map" else "map")
+        self._change(scale="layer" if self.state.scale == "map" else "map")
 
     def action_cycle_zoom(self) -> None:
-        self.tui.update_state(zoom=NEXT_ZOOM[self.state.zoom])
+        self._change(zoom=NEXT_ZOOM[self.state.zoom])
 
     def action_step_image(self, step: int) -> None:
         self.tui.step_image(step)
@@ -275,17 +293,21 @@ class ExplorerScreen(AppAccess, Screen):
     def action_confusion(self) -> None:
         from tui_cnn.ui.screens.confusion import ConfusionScreen
 
-        if self.state.network is not None and self.state.weights is None:
-            self.notify(LESSON_ONLY)
-        elif self.state.weights is not None and self.state.images:
+        state = self.state
+        if state.network is None:
+            return
+        if not state.images:
+            self.notify("The confusion matrix needs a labelled image set the model can read (this model has none)")
+        elif state.network.num_classes != len(state.images.class_names):
+            self.notify(f"The model has {state.network.num_classes} outputs but the images have "
+                        f"{len(state.images.class_names)} classes: no confusion matrix")
+        else:
             self.app.push_screen(ConfusionScreen())
 
     def action_why(self) -> None:
         from tui_cnn.ui.screens.why import WhyScreen
 
-        if self.state.network is not None and self.state.weights is None:
-            self.notify(LESSON_ONLY)
-        elif self.state.ready:
+        if self.state.ready:
             self.app.push_screen(WhyScreen())
 
     def action_switch_model(self) -> None:

@@ -22,7 +22,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from tui_cnn import render
-from tui_cnn.core import explain, resemblance, wording
+from tui_cnn.core import explain, resemblance, top_images, wording
 from tui_cnn.core.activations import Activations
 from tui_cnn.ui.state import AppAccess, Change
 from tui_cnn.ui.widgets.arithmetic_panel import ArithmeticPanel
@@ -127,7 +127,7 @@ class FocusScreen(AppAccess, Screen):
         top = self.query_one(TopImagesPanel)
         top.display = self.showing_top
         if self.showing_top:
-            top.show_channel(self.state.weights, self.state.images, self.layer_index, self.channel)
+            top.show_channel(self.state.network, self.state.images, self.layer_index, self.channel)
         if self.inspecting:
             self._inspect()
         else:
@@ -262,7 +262,7 @@ class FocusScreen(AppAccess, Screen):
                             ("zeros", zeros)):
             stats.add_row(name, value)
         parts = [render.color_bar(self.cmap, lo, hi, 24), Text(""), stats]
-        if self.state.weights is not None:  # the lesson's model: every map is a ReLU's (or pools one)
+        if made_by_relu(self.state.layers, self.layer_index):
             parts.append(Text("the zeros: ReLU cut negative sums to 0", "dim"))
         parts.append(Text(""))
         parts.extend(self._origin())
@@ -331,13 +331,13 @@ class FocusScreen(AppAccess, Screen):
         self.redraw()
 
     def action_toggle_top(self) -> None:
-        if self.state.weights is None:
-            from tui_cnn.ui.screens.explorer import LESSON_ONLY
-
-            self.notify(LESSON_ONLY)
+        state = self.state
+        if not state.images:
+            self.notify("Top images need an image set the model can read (open pictures one by one with o)")
             return
-        if self.state.spec.kind not in ("conv", "pool") or not self.state.images:
-            self.notify("Top images are shown for convolution and pooling channels of the test images")
+        if not top_images.has_maps(state.network, state.layer):
+            self.notify("Top images are shown for the channels of convolution and pooling layers (and the "
+                        "layers between them)")
             return
         self.showing_top = not self.showing_top
         self.inspecting = False
@@ -369,6 +369,16 @@ class FocusScreen(AppAccess, Screen):
 
 
 GAP = 2
+
+
+def made_by_relu(layers, index: int) -> bool:
+    """Whether layer ``index``'s values come from a ReLU (through pooling or dropout), so its zeros are cut ones."""
+    for layer in reversed(layers[: index + 1]):
+        if layer.kind in ("pool", "global_pool", "identity"):
+            continue
+        activation = getattr(layer, "activation", None)
+        return activation is not None and activation.name in ("relu", "relu6") and not activation.negative_slope
+    return False
 
 
 def _common_scales(shapes: list[tuple[int, int]], box_w: int, avail_h: int, cols_per_px: int,

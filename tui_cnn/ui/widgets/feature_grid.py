@@ -8,14 +8,20 @@ as ``view`` for the screen's header.
 Drawing 64 half-block heatmaps through Rich on every repaint costs tens of milliseconds, so each
 map is rendered once into segments (cached per image, layer, mode, colour map and scale) and each
 page is joined once into strips; ``render_line`` only hands out cached strips.
+
+A layer without maps (a dense layer's values) is drawn by the grid too, in its place
+(``show_other``): showing and hiding a second widget makes Textual lay out and redraw the whole
+screen over two frames, and moves the focus, where a change of content costs one frame.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import NamedTuple
 
 import numpy as np
+from rich.console import RenderableType
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
@@ -94,6 +100,9 @@ class FeatureGrid(Widget, can_focus=True):
         self._range_key: tuple | None = None
         self._strips: list[Strip] = []
         self._strips_key: tuple | None = None
+        # Something other than maps, built for the widget's size, and its lines for that size.
+        self._other: tuple[tuple, Callable[[int, int], RenderableType]] | None = None
+        self._other_lines: tuple[tuple, list[Strip]] | None = None
 
     def show_maps(self, maps: np.ndarray, key: tuple, mode: str, cmap: str, scale: str,
                   labels: list[str] | None = None, zoom: str = "full", selected: int | None = None) -> None:
@@ -104,19 +113,37 @@ class FeatureGrid(Widget, can_focus=True):
         """
         if zoom not in ZOOMS:
             raise ValueError(f"zoom must be one of {', '.join(ZOOMS)}, not {zoom!r}")
-        self._labels = labels
+        changed = labels != self._labels or self._other is not None
+        self._labels, self._other = labels, None
         if key != self._key or (mode, cmap, scale, zoom) != (self.mode, self.cmap, self.scale, self.zoom):
             self._maps, self._key = maps, key
             self.mode, self.cmap, self.scale, self.zoom = mode, cmap, scale, zoom
             self._strips_key = None
+            changed = True
         wanted = self.selected if selected is None else selected
-        self.selected = min(max(wanted, 0), maps.shape[2] - 1)
-        self.refresh()
+        self.selected = min(max(wanted, 0), maps.shape[2] - 1)  # watch_selected repaints what the cursor changed
+        if changed:  # the same maps again (the state changed elsewhere) cost no frame
+            self.refresh()
         self._announce()
+
+    def show_other(self, make: Callable[[int, int], RenderableType], key: tuple) -> None:
+        """Show ``make(width, height)`` instead of maps; ``key`` names what it shows (nothing is
+        redrawn if it is the same). The maps shown before are kept for coming back."""
+        if self._other is None or self._other[0] != key:
+            self._other = (key, make)
+            self.refresh()
+
+    @property
+    def showing_maps(self) -> bool:
+        return self._maps is not None and self._other is None
 
     @property
     def total(self) -> int:
-        return 0 if self._maps is None else self._maps.shape[2]
+        return self._maps.shape[2] if self.showing_maps else 0
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Without maps the grid has no cursor: its keys go on to the screen (which moves between layers).
+        return self.showing_maps or action not in ("move", "page", "jump", "open")
 
     def layout_size(self) -> tuple[int, int]:
         """Columns and rows of maps that fit in the widget (at least one of each)."""
@@ -160,7 +187,7 @@ class FeatureGrid(Widget, can_focus=True):
         self._announce()
 
     def _announce(self) -> None:
-        if self._maps is not None and self.size.width:
+        if self.showing_maps and self.size.width:
             first, last = self.visible_range()
             self.view = View(first, last, self.total, self.selected, self._map_shape(), self._maps.shape[:2])
 
@@ -183,7 +210,7 @@ class FeatureGrid(Widget, can_focus=True):
 
     def on_click(self, event: events.Click) -> None:
         """A click puts the cursor on a map; a click on the map under the cursor opens it."""
-        if self._maps is None:
+        if not self.showing_maps:
             return
         columns, _ = self.layout_size()
         cell_w, cell_h = self._cell_size()
@@ -252,27 +279,30 @@ class FeatureGrid(Widget, can_focus=True):
         columns = max(1, (self.size.width + GAP) // (cell_w + GAP))
         return columns * max(1, self.size.height // cell_h) >= self.total
 
-    def _cell(self, channel: int) -> render.Block:
-        shape = self._map_shape()
-        key = (self._key, channel, self.mode, self.cmap, self.scale, shape, self._char_width())
-        cell = self._cells.get(key)
-        if cell is not None:
-            self._cells.move_to_end(key)
-        else:
+    def _draw_cells(self, channels: list[int]) -> list[render.Block]:
+        """The rendered maps of ``channels``; those not cached are shrunk and drawn in one pass."""
+        shape, width = self._map_shape(), self._char_width()
+        keys = [(self._key, channel, self.mode, self.cmap, self.scale, shape, width) for channel in channels]
+        missing = [(channel, key) for channel, key in zip(channels, keys) if key not in self._cells]
+        if missing:
             vmin = vmax = None
             if self.scale == "layer":
                 vmin, vmax = self._layer_range()
-            values = self._maps[:, :, channel]
+            values = self._maps[:, :, [channel for channel, _ in missing]]
             if self.zoom == "half":
                 values = render.shrink2(values)
-            elif shape != values.shape:
+            elif shape != values.shape[:2]:
                 values = render.pool_to(values, *shape)
-            width = self._char_width()
-            cell = render.render_map(values, self.mode, self.cmap, vmin, vmax, width)
-            self._cells[key] = cell
-            if len(self._cells) > CACHED_CELLS:
-                self._cells.popitem(last=False)
-        return cell
+            drawn = render.render_maps(values, self.mode, self.cmap, vmin, vmax, width)
+            for (_, key), cell in zip(missing, drawn):
+                self._cells[key] = cell
+        cells = []
+        for key in keys:
+            self._cells.move_to_end(key)
+            cells.append(self._cells[key])
+        while len(self._cells) > CACHED_CELLS:
+            self._cells.popitem(last=False)
+        return cells
 
     def _page_rows(self) -> list[list[int]]:
         """The channels on the current page, row by row."""
@@ -291,11 +321,14 @@ class FeatureGrid(Widget, can_focus=True):
         if key == self._strips_key:
             return self._strips
         lines: list[Strip | list[int]] = []
-        for row in self._page_rows():
-            cells = [self._cell(ch) for ch in row]
+        rows = self._page_rows()
+        page = self._draw_cells([channel for row in rows for channel in row])
+        style = self.rich_style  # worked out from the CSS: once a page, not once a line
+        for row in rows:
+            cells, page = page[: len(row)], page[len(row):]
             width = sum(c.width for c in cells) + GAP * (len(cells) - 1)
             lines.append(row)
-            lines.extend(self._finish(Strip(line, width)) for line in render.join_blocks(cells, GAP))
+            lines.extend(self._finish(Strip(line, width), style) for line in render.join_blocks(cells, GAP))
         self._strips, self._strips_key = lines, key
         return lines
 
@@ -322,12 +355,28 @@ class FeatureGrid(Widget, can_focus=True):
     def on_blur(self) -> None:
         self.refresh()
 
-    def _finish(self, strip: Strip) -> Strip:
+    def _finish(self, strip: Strip, style: Style | None = None) -> Strip:
         """The widget's colours under the maps, padded to its width: done once per page, not per paint."""
-        return strip.apply_style(self.rich_style).crop_extend(0, self.size.width, self.rich_style)
+        style = self.rich_style if style is None else style
+        return strip.apply_style(style).crop_extend(0, self.size.width, style)
+
+    def _other_strips(self) -> list[Strip]:
+        """The lines of what ``show_other`` gave, built once for each size."""
+        key, make = self._other
+        cache_key = (key, self.size)
+        if self._other_lines is None or self._other_lines[0] != cache_key:
+            width, height = self.size
+            console = self.app.console
+            options = console.options.update(width=width, height=None, highlight=False)
+            lines = console.render_lines(make(width, height), options, style=self.rich_style, pad=True)
+            self._other_lines = (cache_key, [self._finish(Strip(line, width)) for line in lines])
+        return self._other_lines[1]
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
+        if self._other is not None:
+            lines = self._other_strips()
+            return lines[y] if y < len(lines) else Strip.blank(width, self.rich_style)
         if self._maps is None:
             return Strip.blank(width, self.rich_style)
         lines = self._build_strips()

@@ -17,6 +17,7 @@ class ImagePanel(Static):
     """The input image at full size (28 columns) or half size when space is short."""
 
     _shown: tuple | None = None
+    _height: tuple | None = None  # the rows it took when last laid out
 
     def show(self, picture: Picture, probabilities: np.ndarray, mode: str, compact: bool = False,
              model_label: str = "", class_names: tuple[str, ...] = CLASS_NAMES) -> None:
@@ -47,6 +48,12 @@ class ImagePanel(Static):
                        "green" if right else "bold red")
         if model_label:  # one line: a long file name is shortened in the middle rather than broken
             label = f"({model_label} model)"
-            width = self.size.width or self.container_size.width or len(label)
-            verdict.append("\n" + (label if len(label) <= width else wording.shortened(model_label, width)), "dim")
-        self.update(Group(body, verdict))
+            room = self.content_size.width or self.container_size.width or len(label)
+            verdict.append("
+" + (label if len(label) <= room else wording.shortened(model_label, room)), "dim")
+        # Another picture of the same size and the same lines of text needs no new layout of the
+        # screen (a layout pass costs the frame several milliseconds); a different height does.
+        width = self.content_size.width
+        height = (body.height, len(verdict.wrap(self.app.console, width)), width) if width else None
+        self.update(Group(body, verdict), layout=height is None or height != self._height)
+        self._height = height

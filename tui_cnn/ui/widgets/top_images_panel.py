@@ -22,13 +22,12 @@ from textual.widgets import ProgressBar, Static
 from tui_cnn import render
 from tui_cnn.core import top_images
 from tui_cnn.core.batch import Cancelled
-from tui_cnn.core.data import CLASS_NAMES
-from tui_cnn.core.model import LAYERS
 from tui_cnn.core.top_images import TopImages
 from tui_cnn.ui.state import AppAccess
 
 COLUMNS = 3  # at most; fewer when the panel is narrow
 GAP = 1
+THUMBNAIL = 16  # pixels across a thumbnail at most: a 28x28 or 32x32 picture is drawn at half size
 
 
 class TopImagesPanel(AppAccess, Vertical):
@@ -40,26 +39,26 @@ class TopImagesPanel(AppAccess, Vertical):
             self.done, self.total = done, total
 
     class Ready(Message):
-        def __init__(self, result: TopImages, weights: object, images: object) -> None:
+        def __init__(self, result: TopImages, network: object, images: object) -> None:
             super().__init__()
-            self.result, self.weights, self.images = result, weights, images
+            self.result, self.network, self.images = result, network, images
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
-        self.wanted: tuple | None = None  # (weights, images, layer, channel)
+        self.wanted: tuple | None = None  # (network, images, layer, channel)
         self.result: TopImages | None = None
         self._cancel = threading.Event()
-        self._computing: tuple | None = None  # (weights, images, layer) being scanned now
+        self._computing: tuple | None = None  # (network, images, layer) being scanned now
 
     def compose(self) -> ComposeResult:
         yield Static(id="top-title")
         yield ProgressBar(id="top-progress", show_eta=False)
         yield Static(id="top-grid")
 
-    def show_channel(self, weights, images, layer: int, channel: int) -> None:
+    def show_channel(self, network, images, layer: int, channel: int) -> None:
         """Show the channel's top images, computing the layer's first if they are not cached."""
-        self.wanted = (weights, images, layer, channel)
-        cached = self.tui.diagnostics.top_images(weights, images, layer)
+        self.wanted = (network, images, layer, channel)
+        cached = self.tui.diagnostics.top_images(network, images, layer)
         progress = self.query_one(ProgressBar)
         if cached is not None:
             progress.display = False
@@ -68,27 +67,27 @@ class TopImagesPanel(AppAccess, Vertical):
             return
         self.result = None
         self.query_one("#top-grid", Static).update("")
-        if self._computing is not None and all(a is b for a, b in zip(self._computing, (weights, images, layer))):
+        if self._computing is not None and all(a is b for a, b in zip(self._computing, (network, images, layer))):
             return  # already on its way (a redraw asks again)
         self._cancel.set()  # a scan for another layer or model is of no use any more
         self._cancel = threading.Event()
-        self._computing = (weights, images, layer)
+        self._computing = (network, images, layer)
         progress.display = True
         progress.update(total=None, progress=0)
         self.query_one("#top-title", Static).update(
-            f"Scanning all {len(images.labels):,} images for what excites each {LAYERS[layer].name} channel "
+            f"Scanning all {len(images.labels):,} images for what excites each {network.layers[layer].name} channel "
             "(once per layer)...")
-        self.compute(weights, images, layer, self._cancel)
+        self.compute(network, images, layer, self._cancel)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="top-images")
-    def compute(self, weights, images, layer: int, cancel: threading.Event) -> None:
+    def compute(self, network, images, layer: int, cancel: threading.Event) -> None:
         try:
-            result = top_images.compute(weights, images.images, layer,
+            result = top_images.compute(network, images.images, layer,
                                         progress=lambda done, total: self.post_message(self.Progress(done, total)),
                                         cancel=cancel)
         except Cancelled:
             return
-        self.post_message(self.Ready(result, weights, images))
+        self.post_message(self.Ready(result, network, images))
 
     def on_unmount(self) -> None:
         self._cancel.set()
@@ -101,10 +100,10 @@ class TopImagesPanel(AppAccess, Vertical):
     @on(Ready)
     def _ready(self, event: Ready) -> None:
         event.stop()
-        self.tui.diagnostics.store_top_images(event.weights, event.images, event.result)
+        self.tui.diagnostics.store_top_images(event.network, event.images, event.result)
         if self._computing is not None and self._computing[2] == event.result.layer:
             self._computing = None
-        if self.wanted is not None and self.wanted[:3] == (event.weights, event.images, event.result.layer):
+        if self.wanted is not None and self.wanted[:3] == (event.network, event.images, event.result.layer):
             self.show_channel(*self.wanted)
 
     def image_number(self, rank: int) -> int | None:
@@ -115,30 +114,43 @@ class TopImagesPanel(AppAccess, Vertical):
 
     @staticmethod
     def _cell(images, result: TopImages, channel: int, rank: int) -> render.Block:
-        """A half-size thumbnail with the strongest pixel's field framed, its number above, its value below."""
+        """A thumbnail (half size for 28x28 or 32x32) with the strongest pixel's field framed, its number
+        above, its value below; a colour picture keeps its colours."""
         index = int(result.indices[channel, rank])
-        image = render.shrink2(images.images[index].astype(np.float32))
-        marks = _frame(image.shape, [v // 2 for v in result.region(channel, rank)])
-        body = render.labelled(render.Heatmap(image, "gray", 0, 255, marks=marks), f"{rank + 1} #{index}")
+        picture = images.images[index]
+        factor = thumbnail_factor(picture.shape[1])
+        image = render.shrink(picture, factor)
+        fired = result.values[channel, rank] > 0  # a channel at 0 everywhere has no strongest place to frame
+        marks = _frame(image.shape[:2], [v // factor for v in result.region(channel, rank)]) if fired else None
+        body = render.labelled(render.picture(image, marks=marks), f"{rank + 1} #{index}")
         value = Segment(f"max {result.values[channel, rank]:.2f}"[: body.width].ljust(body.width), render.LABEL_STYLE)
         return render.Block([*body.lines, [value]], body.width)
 
     def _draw(self) -> None:
-        _, images, layer, channel = self.wanted
+        network, images, layer, channel = self.wanted
         result = self.result
-        spec = LAYERS[layer]
-        self.query_one("#top-title", Static).update(Text.assemble(
+        spec = network.layers[layer]
+        title = Text.assemble(
             (f"What excites {spec.name} #{channel}", "bold"),
             f": the {result.indices.shape[1]} of {len(images.labels):,} images where its strongest pixel is "
-            "highest; the frame marks the input pixels that pixel sees. Keys 1-9 open one."))
+            "highest; the frame marks the input pixels that pixel sees. Keys 1-9 open one.")
+        if result.values[channel, 0] <= 0:
+            title.append(f"\nNothing does: it stays at {result.values[channel, 0]:.2f} or below on every image.",
+                         "bold yellow")
+        self.query_one("#top-title", Static).update(title)
         cells = [self._cell(images, result, channel, rank) for rank in range(result.indices.shape[1])]
         columns = max(1, min(COLUMNS, (self.size.width + GAP) // (cells[0].width + GAP)))
         rows = []
         for start in range(0, len(cells), columns):
             row = cells[start : start + columns]
             rows.append(render.Block(render.join_blocks(row, GAP), sum(c.width for c in row) + GAP * (len(row) - 1)))
-        names = ", ".join(sorted({CLASS_NAMES[int(images.labels[i])] for i in result.indices[channel]}))
+        names = ", ".join(sorted({images.class_names[int(images.labels[i])] for i in result.indices[channel]}))
         self.query_one("#top-grid", Static).update(Group(*rows, Text(f"classes: {names}", "dim")))
+
+
+def thumbnail_factor(width: int) -> int:
+    """How many times smaller a picture ``width`` pixels wide is drawn: at most THUMBNAIL pixels across."""
+    return max(1, -(-width // THUMBNAIL))
 
 
 def _frame(shape: tuple[int, int], region: list[int]) -> np.ndarray:
