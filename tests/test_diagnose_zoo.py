@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from core_helpers import colour_pictures, sample_variants
-from tui_cnn.core import arithmetic, confusion, occlusion, saliency, top_images
+from tui_cnn.core import arithmetic, batch, confusion, occlusion, saliency, top_images
 from tui_cnn.core.network import Network, load_network
 from tui_cnn.core.samples import load_samples
 
@@ -195,3 +195,15 @@ def test_colour_maps_say_how_the_channels_are_combined(zoo):
     assert "in all 3 colours" in occlusion.compute(net, image, 4).how
     gray = load_network(zoo("mnist")[1])
     assert "colour" not in saliency.compute(gray, load_samples().images[0], 4).how
+
+
+@pytest.mark.parametrize("name", [*MODELS, "lab_16", "relu_settings"])
+def test_the_batched_forward_equals_the_networks_layer_by_layer(zoo, name):
+    """batch.forward pools some convolutions before their bias and ReLU: the very same numbers."""
+    net = load_network(zoo(name)[1])
+    shape = net.image_shape if net.image_shape[2] == 3 else net.image_shape[:2]
+    x = net.prepare(np.random.default_rng(2).integers(0, 256, (5, *shape)).astype(np.uint8))
+    outputs = net.forward(x)
+    for upto in range(len(net.layers)):
+        np.testing.assert_array_equal(batch.forward(net, x, upto), outputs[upto], err_msg=f"{name} layer {upto}")
+    np.testing.assert_array_equal(batch.forward(net, x), outputs[-1])

@@ -110,7 +110,9 @@ def evaluate(args: argparse.Namespace) -> int:
         raise InputMismatchError(f"{network.source}: the model has {network.num_classes} outputs but "
                                  f"{dataset.title} has {len(dataset.class_names)} classes")
     started = time.perf_counter()
-    predicted = np.argmax(network.predict(test.images), axis=1)
+    from tui_cnn.core import batch
+
+    predicted = np.argmax(batch.probabilities(network, test.images), axis=1)  # the diagnostics' quicker forward
     seconds = time.perf_counter() - started
     correct = predicted == test.labels
     console = _Console()

@@ -67,7 +67,7 @@ def compute(model: Network | Weights, image: np.ndarray, target: int | None = No
     x = image.astype(np.float32) / 255.0 if image.dtype == np.uint8 else image.astype(np.float32)
     copies = occluded_copies(x, patch, stride)
     with batch.blas_threads(1):
-        outputs = net.forward(net.prepare(np.concatenate([x[None], copies])))[-1]
+        outputs = batch.forward(net, net.prepare(np.concatenate([x[None], copies])))
     probs = batch.as_probabilities(net, outputs)
     if target is None:
         target = int(probs[0].argmax())

@@ -88,7 +88,7 @@ def compute(model: Network | Weights, images: np.ndarray, layer: int, k: int = T
     where = np.empty((len(images), channels), np.int64)
     with batch.blas_threads():
         for part in batch.chunks(len(images), progress=progress, cancel=cancel):
-            maps = net.forward(net.prepare(images[part]), upto=layer)[-1]
+            maps = batch.forward(net, net.prepare(images[part]), upto=layer)
             maxima[part], where[part] = strongest(maps)
     # Stable sort of the negated maxima: on equal values the lower image number comes first.
     order = np.argsort(-maxima, axis=0, kind="stable")[:k].T  # (channels, k)

@@ -232,11 +232,14 @@ class ExplorerScreen(AppAccess, Screen):
             grid.action_open()
 
     def action_layer_list(self, action: str) -> None:
-        """Move in the layer list as its own key would; the screen follows at once (one frame)."""
-        layer_list = self.query_one(LayerList)
-        getattr(layer_list, f"action_{action}")()
-        if layer_list.highlighted is not None:
-            self._change(layer=layer_list.highlighted)
+        """Move between layers as the layer list's own key would (it wraps round; a page is its
+        height). The state changes first and the list follows it, so the list is not drawn a
+        frame ahead of the layer it names."""
+        last, layer = len(self.state.layers) - 1, self.state.layer
+        page = max(1, self.query_one(LayerList).scrollable_content_region.height)
+        targets = {"cursor_up": (layer - 1) % (last + 1), "cursor_down": (layer + 1) % (last + 1),
+                   "page_up": max(layer - page, 0), "page_down": min(layer + page, last), "first": 0, "last": last}
+        self._change(layer=targets[action])
 
     def action_layer(self, step: int) -> None:
         self.action_goto_layer(min(max(self.state.layer + step, 0), len(self.state.layers) - 1))

@@ -23,7 +23,12 @@ class LayerList(OptionList):
 
     # Enter opens the grid's current channel, as it does from the grid: the footer keeps one
     # "Open" whichever pane has focus (a footer that changes is rebuilt, which costs a frame).
-    BINDINGS = [Binding("enter", "screen.open_channel", "Open", tooltip="Open the channel under the cursor")]
+    # The moves go through the screen, which changes the state first and then highlights the
+    # list: moving the highlight here first would draw the list a frame before the layer it names.
+    BINDINGS = [Binding("enter", "screen.open_channel", "Open", tooltip="Open the channel under the cursor"),
+                *[Binding(key, f"screen.layer_list('{action}')", "Move between layers", show=False)
+                  for key, action in (("up", "cursor_up"), ("down", "cursor_down"), ("pageup", "page_up"),
+                                      ("pagedown", "page_down"), ("home", "first"), ("end", "last"))]]
 
     def __init__(self, layers: Sequence[LayerSpec], *, id: str | None = None) -> None:
         super().__init__(*_options(layers), id=id)
