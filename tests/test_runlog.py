@@ -6,7 +6,7 @@ import json
 
 import numpy as np
 
-from tui_cnn.core.runlog import LogReader, LogWriter, make_event, open_reader, read_events
+from tui_cnn.core.runlog import LogReader, LogWriter, make_event, open_reader, read_events, replay
 
 
 def test_written_events_read_back(tmp_path):
@@ -47,6 +47,30 @@ def test_garbled_lines_are_skipped_with_a_note(tmp_path):
 
 def test_a_missing_file_is_not_yet_written(tmp_path):
     assert LogReader(tmp_path / "later.jsonl").poll() == []
+
+
+def test_a_writer_ends_a_line_a_killed_writer_left_half_written(tmp_path):
+    path = tmp_path / "log.jsonl"
+    whole = json.dumps(make_event("batch", epoch=1, batch=1, loss=1.0))
+    path.write_text(whole + "\n" + whole[:17])  # killed in the middle of the second line
+    with LogWriter(path) as log:
+        log.write("start", resumed_from={"epoch": 1, "batch": 1})
+    events, notes = read_events(path)
+    assert [e["event"] for e in events] == ["batch", "start"]
+    assert notes == ["line 2: not a JSON object, skipped"]
+
+
+def test_replay_drops_what_a_resume_trained_again():
+    def batch(epoch, number):
+        return {"event": "batch", "epoch": epoch, "batch": number}
+
+    log = [{"event": "start"}, batch(1, 1), batch(1, 2), {"event": "epoch", "epoch": 1}, batch(2, 1), batch(2, 2),
+           batch(2, 3), {"event": "start", "resumed_from": {"epoch": 2, "batch": 1}}, batch(2, 2),
+           {"event": "epoch", "epoch": 2}, {"event": "start", "resumed_from": {"epoch": 2, "batch": 0}}, batch(2, 1)]
+    kept = replay(log)
+    assert [(e["event"], e.get("epoch"), e.get("batch")) for e in kept] == [
+        ("start", None, None), ("batch", 1, 1), ("batch", 1, 2), ("epoch", 1, None), ("start", None, None),
+        ("start", None, None), ("batch", 2, 1)]
 
 
 def test_a_keras_csvlogger_file_reads_as_epoch_events(tmp_path):

@@ -41,8 +41,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     train = sub.add_parser("train", parents=[common], help="train the lesson's model and save it")
-    train.add_argument("--epochs", type=_epochs, default=5,
-                       help=f"epochs to train, 1-{MAX_EPOCHS} (default: 5, as in the lesson)")
+    train.add_argument("--epochs", type=_epochs, help=f"epochs to train, 1-{MAX_EPOCHS} (default: 5, as in the "
+                       "lesson; with --continue, the run's own number)")
+    train.add_argument("--checkpoint-every", type=_positive, default=200, metavar="N",
+                       help="keep a checkpoint every N batches, so a crash loses at most N (default: 200)")
+    train.add_argument("--continue", dest="continue_run", metavar="RUN",
+                       help="continue a kept run from its last checkpoint: its id, or 'latest' (see `tui-cnn runs`)")
     train.add_argument("--batch-size", type=_positive, default=32, help="images per batch (default: 32)")
     train.add_argument("--seed", type=_seed, default=42, help="random seed for weights and shuffling (default: 42)")
     train.add_argument("--output", type=Path, help="where to save the model (default: your tui-cnn data folder)")
@@ -50,6 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--target-accuracy", type=float, metavar="ACC",
                        help="stop once an epoch's training accuracy reaches ACC, like the lesson's callback")
     train.add_argument("--resume", action="store_true", help="continue training --model instead of starting fresh")
+
+    sub.add_parser("runs", parents=[common], help="list the kept training runs")
 
     evaluate = sub.add_parser("evaluate", parents=[common], help="accuracy on the test set, overall and per class")
     evaluate.add_argument("--limit", type=_positive, help="evaluate on only the first N test images")
@@ -150,7 +156,7 @@ def main(argv: list[str] | None = None) -> int:
             return _run_app(args)
         from tui_cnn import commands
 
-        return getattr(commands, args.command)(args)
+        return getattr(commands, "runs_list" if args.command == "runs" else args.command)(args)
     except TuiCnnError as exc:  # only what the user can fix; a bug keeps its traceback
         print(f"tui-cnn: error: {printable(exc)}", file=sys.stderr)
         return exc.exit_code

@@ -45,28 +45,29 @@ def _class_names(network: Network, dataset: datasets.Dataset) -> tuple[str, ...]
 
 
 def train(args: argparse.Namespace) -> int:
-    """Train the lesson's model (or continue --model with --resume), showing a live progress bar."""
+    """Train a kept run of the lesson's model (or continue one), showing a live progress bar.
+
+    Every epoch's model is also copied to ``--output`` (by default the model the explorer uses).
+    """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-    from tui_cnn.core.model import build_model, load_keras_model
-    from tui_cnn.core.training import BatchEvent, EpochEvent, TrainConfig
-    from tui_cnn.core.training import train as run_training
+    from tui_cnn.core import runs
+    from tui_cnn.core.training import BatchEvent, EpochEvent
 
     console = _Console(stderr=True)
     dataset = datasets.get(getattr(args, "dataset", None))
     output = args.output or paths.user_model_path()
     # Everything that can fail is checked before the first line of progress.
     safe_save.check_output(output)  # writable, and no other trainer of the same file: now, not after an epoch
-    model_path = _model_path(args)
-    if args.resume:
-        read_weights(model_path)  # a bad model fails in a fraction of a second, before data and TensorFlow
-    train_split = _limit(datasets.load_split("train", args.data_dir, dataset.key), args.limit)
-    test_split = datasets.load_split("test", args.data_dir, dataset.key)
-    model = load_keras_model(model_path) if args.resume else build_model(seed=args.seed)
-    console.print(f"Training on {len(train_split):,} images from {_shown(train_split.source)}; saving to {_shown(output)}")
-    config = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, save_to=output,
-                         target_accuracy=args.target_accuracy, dataset=dataset.key)
-    columns = (TextColumn("epoch {task.fields[epoch]}/" + str(args.epochs)), BarColumn(), MofNCompleteColumn(),
+    run, resume = _run_to_train(args, dataset.key)
+    train_split, test_split = runs.load_data(run, args.data_dir, download=True)
+    console.print(f"Training on {len(train_split):,} images from {_shown(train_split.source)}; "
+                  f"run {run.id} in {_shown(run.folder)}; saving to {_shown(output)}")
+    where = run.checkpoint() if resume else None
+    if where is not None:
+        console.print(f"Resuming from {where[0].where()}")
+    epochs = run.settings.epochs
+    columns = (TextColumn("epoch {task.fields[epoch]}/" + str(epochs)), BarColumn(), MofNCompleteColumn(),
                TextColumn("loss {task.fields[loss]:.4f}  accuracy {task.fields[accuracy]:.4f}"),
                TimeElapsedColumn(), TimeRemainingColumn())
     with Progress(*columns, console=console) as progress:
@@ -74,17 +75,58 @@ def train(args: argparse.Namespace) -> int:
 
         def on_event(event) -> None:
             if isinstance(event, BatchEvent):
-                if event.step == 1:
+                if progress.tasks[0].total != event.steps:
                     progress.reset(task, total=event.steps)
                 progress.update(task, completed=event.step, epoch=event.epoch, loss=event.loss,
                                 accuracy=event.accuracy)
             elif isinstance(event, EpochEvent):
+                runs.copy_atomic(run.model_path, output)
                 progress.console.print(
                     f"epoch {event.epoch}/{event.epochs}: loss {event.loss:.4f}, accuracy {event.accuracy:.4f}, "
                     f"val_loss {event.val_loss:.4f}, val_accuracy {event.val_accuracy:.4f} ({event.seconds:.1f} s)")
 
-        done = run_training(model, train_split, test_split, config, on_event, threading.Event())
+        done = runs.train_run(run, train_split, test_split, on_event, threading.Event(), resume=resume)
     console.print(f"{done.reason}: {done.epochs_completed} epoch(s) complete; model saved to {_shown(output)}")
+    return 0
+
+
+def _run_to_train(args: argparse.Namespace, dataset: str):
+    """The run ``train`` works on and whether it resumes: ``--continue RUN``, or a new one on ``dataset``."""
+    from dataclasses import replace
+
+    from tui_cnn.core import runs
+    from tui_cnn.core.design import LESSON
+
+    if args.continue_run:
+        run = runs.find_run(args.continue_run)
+        if args.epochs and args.epochs != run.settings.epochs:
+            run = run.with_epochs(args.epochs)
+        return run, True
+    start_from = None
+    if args.resume:  # continue training a model file: a new run that starts from its weights
+        start_from = str(_model_path(args))
+        read_weights(start_from)  # only the lesson's network can be continued this way
+    settings = runs.RunSettings(epochs=args.epochs or 5, batch_size=args.batch_size, target_accuracy=args.target_accuracy,
+                                checkpoint_every=args.checkpoint_every, limit=args.limit, start_from=start_from)
+    return runs.Run.create(replace(LESSON, dataset=dataset), settings, seed=args.seed), False
+
+
+def runs_list(args: argparse.Namespace) -> int:
+    """Every kept run: design, parameters, epochs, accuracies, seconds per epoch, status."""
+    from tui_cnn.core import runs
+
+    found = runs.list_runs()
+    console = _Console()
+    if not found:
+        console.print(f"No runs yet in {_shown(runs.runs_dir())}: `tui-cnn train` makes one")
+        return 0
+    table = Table(title=f"Runs in {_shown(runs.runs_dir())}", title_justify="left")
+    for title in runs.SUMMARY_COLUMNS:
+        table.add_column(title, justify="right" if title in ("params", "epochs") else "left",
+                         no_wrap=title != "design")
+    for row in found:
+        table.add_row(*runs.summary_cells(row))
+    console.print(table)
     return 0
 
 

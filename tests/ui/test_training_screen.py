@@ -264,7 +264,8 @@ async def test_train_stop_explore_switch_and_resume(make_app, samples, shipped_w
             assert np.array_equal(app.state.weights.kernel(layer), kept.kernel(layer))
             assert np.array_equal(model.get_layer(index=_keras_index(model, layer)).get_weights()[0], kept.kernel(layer))
         assert not np.array_equal(kept.conv1_kernel, shipped_weights.conv1_kernel)
-        assert app.state.model_label == "trained"
+        assert app.state.model_label == f"run {screen.run.id}"  # the explorer says which run it shows
+        assert screen.run.checkpoint()[0].where() == "epoch 2, batch 3 of 8"  # nothing trained is lost
 
         await pilot.press("escape")
         state = app.state
@@ -280,7 +281,7 @@ async def test_train_stop_explore_switch_and_resume(make_app, samples, shipped_w
         await pilot.press("w")  # and to the trained one again
         assert app.state.model_label == "trained"
 
-        await pilot.press("t", "r")  # resume epochs 2 to 5 from epoch 1's saved model
+        await pilot.press("t", "r")  # resume from batch 3 of epoch 2, where it stopped
         assert app.screen is screen
         await wait_until(pilot, lambda: not screen.running, timeout=60)
         assert (screen.done.reason, screen.done.epochs_completed) == ("finished", 5)

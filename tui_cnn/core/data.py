@@ -15,6 +15,7 @@ import gzip
 import os
 import zlib
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -63,6 +64,11 @@ class Split:
 
     def __len__(self) -> int:
         return len(self.labels)
+
+    @cached_property
+    def model_input(self) -> np.ndarray:
+        """The images as Keras takes them (``to_model_input``), converted once and kept."""
+        return to_model_input(self.images)
 
 
 # The largest files the reader accepts: the training split's 60,000 items of 28x28 pixels or one
@@ -218,3 +224,4 @@ def to_model_input(images: np.ndarray) -> np.ndarray:
     if batch.ndim == 2:
         batch = batch[None]
     return (batch.astype(np.float32) / 255.0)[..., None]
+

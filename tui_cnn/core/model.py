@@ -95,25 +95,10 @@ def import_keras():
 
 def build_model(seed: int | None = None) -> keras.Model:
     """Build and compile the lesson's model exactly (adam, sparse categorical cross-entropy)."""
-    keras = import_keras()
+    from tui_cnn.core.design import LESSON
+    from tui_cnn.core.design import build_model as build_design
 
-    if seed is not None:
-        keras.utils.set_random_seed(seed)
-    model = keras.Sequential(
-        [
-            keras.Input(shape=INPUT_SHAPE, name="image"),
-            keras.layers.Conv2D(FILTERS, (KERNEL, KERNEL), activation="relu", name="conv1"),
-            keras.layers.MaxPooling2D(2, 2, name="pool1"),
-            keras.layers.Conv2D(FILTERS, (KERNEL, KERNEL), activation="relu", name="conv2"),
-            keras.layers.MaxPooling2D(2, 2, name="pool2"),
-            keras.layers.Flatten(name="flatten"),
-            keras.layers.Dense(128, activation="relu", name="dense"),
-            keras.layers.Dense(NUM_CLASSES, activation="softmax", name="output"),
-        ],
-        name="fashion_cnn",
-    )
-    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    return model
+    return build_design(LESSON, seed)
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,12 @@ Each line is an object with an ``"event"`` and a ``"time"`` (Unix seconds):
 
 - ``start``: a run began or resumed. Optional keys: ``epochs``, ``steps`` (batches per epoch),
   ``batch_size``, ``seed``, ``dataset``, ``design`` (any JSON), ``resumed_from`` ({epoch, batch}).
+  A resume from ``{epoch: e, batch: b}`` replaces whatever the log holds after batch ``b`` of
+  epoch ``e`` (batches trained after the last checkpoint by a process that then died): readers
+  that draw curves drop those lines (``replay``).
 - ``batch``: ``epoch`` (counts from 1), ``batch`` (counts from 1 within the epoch), ``steps`` if
-  known, and the metrics Keras reports (``loss``, ``accuracy``, ...) as numbers.
+  known, ``images_seen`` (images of the epoch so far) if known, and the metrics Keras reports
+  (``loss``, ``accuracy``, ...) as numbers: running means over the epoch so far.
 - ``epoch``: ``epoch`` (from 1) and its metrics, including ``val_loss``/``val_accuracy`` when
   there was validation data, and ``seconds``.
 - ``end``: ``reason`` is ``finished``, ``stopped``, ``target`` (the accuracy target was reached)
@@ -67,11 +71,15 @@ class LogWriter:
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._file = open(self.path, "a", encoding="utf-8")
+        self._file = open(self.path, "a+b")
+        if _ends_mid_line(self._file):
+            # A process killed mid-write left half a line: end it, so that the next event is a line of
+            # its own (readers skip the broken one) instead of being glued to it.
+            self._file.write(b"\n")
 
     def write(self, event: str, **fields: Any) -> dict[str, Any]:
         record = make_event(event, **fields)
-        self._file.write(json.dumps(record, separators=(",", ":")) + "\n")
+        self._file.write((json.dumps(record, separators=(",", ":")) + "\n").encode("utf-8"))
         self._file.flush()
         return record
 
@@ -83,6 +91,14 @@ class LogWriter:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _ends_mid_line(handle: Any) -> bool:
+    handle.seek(0, os.SEEK_END)
+    if handle.tell() == 0:
+        return False
+    handle.seek(-1, os.SEEK_END)
+    return handle.read(1) != b"\n"
 
 
 @dataclass
@@ -176,3 +192,28 @@ def read_events(path: str | os.PathLike[str]) -> tuple[list[dict[str, Any]], lis
         events.extend(reader.poll())
         if reader.offset == before:
             return events, reader.notes
+
+
+def replay(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The events of a log as one continuous run: a resume drops the lines it supersedes.
+
+    A ``start`` with ``resumed_from`` ``{epoch: e, batch: b}`` continues from the checkpoint after
+    batch ``b`` of epoch ``e``; batches logged after that point (by a process that died before its
+    next checkpoint) and the report of epoch ``e`` or later were trained again, so they go.
+    """
+    kept: list[dict[str, Any]] = []
+    for record in events:
+        resumed = record.get("resumed_from") if record["event"] == "start" else None
+        if isinstance(resumed, dict):
+            where = (int(resumed.get("epoch", 1)), int(resumed.get("batch", 0)))
+            kept = [k for k in kept if not _superseded(k, where)]
+        kept.append(record)
+    return kept
+
+
+def _superseded(record: dict[str, Any], where: tuple[int, int]) -> bool:
+    if record["event"] == "batch":
+        return (record.get("epoch") or 0, record.get("batch") or 0) > where
+    if record["event"] == "epoch":
+        return (record.get("epoch") or 0) >= where[0]
+    return False

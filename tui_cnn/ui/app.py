@@ -30,6 +30,7 @@ from tui_cnn.core.errors import TuiCnnError
 from tui_cnn.core.model import ModelFileError, Weights
 from tui_cnn.core.network import Network, load_network, network_from_weights
 from tui_cnn.core.printable import printable
+from tui_cnn.core.runs import Run
 from tui_cnn.core.samples import SOURCE as SAMPLES_SOURCE
 from tui_cnn.ui.diagnostics import DiagnosticsCache
 from tui_cnn.ui.keep import SavesToFiguresDir, file_stem, save_view
@@ -374,6 +375,46 @@ class TuiCnnApp(SavesToFiguresDir):
             self.notify("Training stops after this batch (x does the same); q quits", title="ctrl+c")
         else:
             self.notify("Press q to quit (ctrl+q anywhere, also in a text box)", title="ctrl+c")
+
+    def action_runs(self) -> None:
+        """The kept runs; the one picked is explored or resumed."""
+        from tui_cnn.ui.screens.runs import RunsScreen
+        from tui_cnn.ui.screens.training import SCREEN_NAME
+
+        if isinstance(self.screen, RunsScreen):
+            return
+        training = self.get_screen(SCREEN_NAME) if self.is_screen_installed(SCREEN_NAME) else None
+        running = training.run if training is not None and training.running else None
+        self.push_screen(RunsScreen(running=running), self._run_chosen)
+
+    def _run_chosen(self, choice: tuple[str, Run] | None) -> None:
+        if choice is None:
+            return
+        what, run = choice
+        if what == "explore":
+            self.explore_run(run)
+        elif what == "resume":
+            from tui_cnn.ui.screens.training import TrainingScreen
+
+            TrainingScreen.open(self).resume_when_ready(run)
+
+    def explore_run(self, run: Run) -> None:
+        """Explore ``run``'s model after its last finished epoch, whatever its design."""
+        from tui_cnn.ui.screens.explorer import ExplorerScreen
+
+        path, when = run.model_path, "its last finished epoch"
+        if not path.is_file():
+            self.notify(f"Run {run.id} has no finished epoch to explore yet", severity="warning")
+            return
+        try:
+            weights = load_network(path)
+        except ModelFileError as exc:
+            self.notify(str(exc), title=f"Cannot explore run {run.id}", severity="error", timeout=12)
+            return
+        while not isinstance(self.screen, ExplorerScreen) and len(self.screen_stack) > 1:
+            self.pop_screen()
+        self.use_model(weights, f"run {run.id}")
+        self.notify(f"Exploring run {run.id} ({run.design.describe()}) at {when}", title="Runs", timeout=8)
 
     def action_save_view(self) -> None:
         """Save the screen (SVG) and the current layer (a PNG grid of its maps, or .npy) to the figures folder."""

@@ -100,6 +100,8 @@ class ExplorerScreen(AppAccess, Screen):
         Binding("i", "app.pick_image", "Images", tooltip="Pick a test image (filter by class, mistakes)"),
         Binding("o", "app.open_file", "File", tooltip="Open your own image file", show=False),
         Binding("t", "train", "Train", tooltip="Train the model and watch the loss fall"),
+        Binding("R", "app.runs", "Runs", show=False,
+                tooltip="Every kept training run: compare, explore, resume, delete"),
         Binding("f", "filter_lab", "Filters", tooltip="Filter lab: the lesson's hand-made 3x3 filters"),
         Binding("w", "switch_model", "Shipped/trained model", show=False),
         Binding("S", "summary", "Summary", tooltip="Model summary, every shape explained", show=False),

@@ -23,6 +23,7 @@ def _sections():
     from tui_cnn.ui.screens.filter_lab import FilterLabScreen
     from tui_cnn.ui.screens.focus import FocusScreen
     from tui_cnn.ui.screens.picker import PickerScreen
+    from tui_cnn.ui.screens.runs import RunsScreen
     from tui_cnn.ui.screens.summary import SummaryScreen
     from tui_cnn.ui.screens.training import TrainingScreen
     from tui_cnn.ui.screens.why import WhyScreen
@@ -38,6 +39,7 @@ def _sections():
         ("Where the model looked (occlusion, saliency)", WhyScreen.BINDINGS),
         ("Filter lab", [*FilterLabScreen.BINDINGS, *KernelEditor.BINDINGS]),
         ("Training", TrainingScreen.BINDINGS),
+        ("Runs (R from the explorer or training)", RunsScreen.BINDINGS),
         ("Model summary", SummaryScreen.BINDINGS),
         ("Course comparison (one channel, three images)", CompareScreen.BINDINGS),
         ("Everywhere", [*TuiCnnApp.BINDINGS, Binding("tab", "", "Next pane (shift+tab: previous)"),

@@ -28,7 +28,7 @@ from textual.widgets import Static
 
 from tui_cnn.core.runlog import open_reader
 from tui_cnn.core.training import BatchEvent, EpochEvent
-from tui_cnn.ui.screens.training import RunHistory
+from tui_cnn.core.curves import RunHistory
 from tui_cnn.ui.widgets.epoch_table import EpochTable
 from tui_cnn.ui.widgets.quiet_footer import QuietFooter
 from tui_cnn.ui.widgets.training_plot import TrainingPlot, legend, show_run

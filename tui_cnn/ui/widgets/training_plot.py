@@ -43,6 +43,21 @@ def thin(x: Sequence[float], y: Sequence[float], limit: int = MAX_POINTS) -> tup
     return x[keep], y[keep]
 
 
+def y_limits(y_range: tuple[float | None, float | None], series: Sequence[Sequence[float]]) -> tuple[float, float]:
+    """The fixed ends of ``y_range``; an open end follows the values of ``series``, with a little room."""
+    low, high = y_range
+    values = np.concatenate([np.asarray(s, np.float64) for s in series]) if series else np.empty(0)
+    values = values[np.isfinite(values)]
+    if values.size == 0:
+        return (0.0 if low is None else low), (1.0 if high is None else high)
+    pad = max(float(values.max() - values.min()) * 0.05, 1e-3)
+    if low is None:
+        low = float(values.min()) - pad
+    if high is None:
+        high = float(values.max()) + pad
+    return low, high
+
+
 class TrainingPlot(PlotWidget, can_focus=False):
     """Batch values, their moving average and per-epoch validation values against epochs."""
 
@@ -63,7 +78,7 @@ class TrainingPlot(PlotWidget, can_focus=False):
         self.clear()
         self.set_ylabel(self.metric)
         self.set_xlimits(0, max(epochs, 1))
-        low, high = self._y_limits(raw, val_y)
+        low, high = y_limits(self.y_range, [raw, val_y])
         self.set_ylimits(low, high)
         for boundary in range(1, min(finished, epochs - 1) + 1):  # drawn first: the data goes over them
             self.plot([boundary, boundary], [low, high], line_style=BOUNDARY_STYLE, hires_mode=HiResMode.BRAILLE)
@@ -73,20 +88,6 @@ class TrainingPlot(PlotWidget, can_focus=False):
         if len(val_x):
             self.plot(val_x, val_y, line_style=VALIDATION_STYLE, hires_mode=HiResMode.BRAILLE)
             self.scatter(val_x, val_y, marker="●", marker_style=VALIDATION_STYLE)
-
-    def _y_limits(self, raw: Sequence[float], val_y: Sequence[float]) -> tuple[float, float]:
-        """The fixed ends of ``y_range``; an open end follows the data, with a little room."""
-        low, high = self.y_range
-        values = np.concatenate([np.asarray(raw, np.float64), np.asarray(val_y, np.float64)])
-        values = values[np.isfinite(values)]
-        if values.size == 0:
-            return (0.0 if low is None else low), (1.0 if high is None else high)
-        pad = max(float(values.max() - values.min()) * 0.05, 1e-3)
-        if low is None:
-            low = float(values.min()) - pad
-        if high is None:
-            high = float(values.max()) + pad
-        return low, high
 
 
 def show_run(loss: TrainingPlot, accuracy: TrainingPlot, history) -> None:
