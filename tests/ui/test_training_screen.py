@@ -21,7 +21,7 @@ from tui_cnn.core.data import Split
 from tui_cnn.core.model import WEIGHTED_LAYERS, Weights, load_keras_model, read_weights
 from tui_cnn.core.training import BatchEvent, DoneEvent, EpochEvent, WeightsEvent
 from tui_cnn.ui.screens.training import SCREEN_NAME, KerasTrainer, RunHistory, Status, TrainingScreen
-from tui_cnn.ui.widgets.training_plot import thin
+from tui_cnn.ui.widgets.framed_plot import thin
 
 BIG = (120, 40)
 START = 9  # the drawn ankle boot, as in the explorer's snapshots

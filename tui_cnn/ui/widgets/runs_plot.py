@@ -11,10 +11,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from textual.reactive import reactive
-from textual_plot import HiResMode, PlotWidget
+from textual_plot import HiResMode
 
-from tui_cnn.ui.widgets.training_plot import thin, y_limits
+from tui_cnn.ui.widgets.framed_plot import FramedPlot, thin
 
 COLOURS = ("#ffaf00", "#5fafff", "#87d75f", "#ff5f87", "#d787ff", "#5fd7d7")
 
@@ -33,28 +32,17 @@ class Curve:
     val_y: Sequence[float]
 
 
-class RunsPlot(PlotWidget, can_focus=False):
+class RunsPlot(FramedPlot):
     """Several runs' curves of one metric against epochs."""
-
-    margin_top = reactive(1)
-    margin_bottom = reactive(1)
-    margin_left = reactive(7)
-
-    def __init__(self, metric: str, *, y_range: tuple[float | None, float | None] = (None, None),
-                 id: str | None = None) -> None:
-        super().__init__(id=id, allow_pan_and_zoom=False)
-        self.metric = metric
-        self.y_range = y_range
 
     def show_curves(self, curves: Sequence[Curve], epochs: int) -> None:
         """Redraw with ``curves`` (the n-th in ``run_colour(n)``) on an axis of ``epochs`` epochs."""
-        self.clear()
-        self.set_ylabel(self.metric)
-        self.set_xlimits(0, max(epochs, 1))
-        self.set_ylimits(*y_limits(self.y_range, [c.smooth for c in curves] + [c.val_y for c in curves]))
+        self.set_frame(epochs, [c.x for c in curves] + [c.val_x for c in curves],
+                       [c.smooth for c in curves] + [c.val_y for c in curves])
         for n, curve in enumerate(curves):  # every line first: the dots go over all of them
             if len(curve.x):
-                self.plot(*thin(curve.x, curve.smooth), line_style=run_colour(n), hires_mode=HiResMode.BRAILLE)
+                self.plot(*self.inside(*thin(curve.x, curve.smooth)), line_style=run_colour(n),
+                          hires_mode=HiResMode.BRAILLE)
         for n, curve in enumerate(curves):
             if len(curve.val_x):
-                self.scatter(curve.val_x, curve.val_y, marker="●", marker_style=run_colour(n))
+                self.scatter(*self.inside(curve.val_x, curve.val_y), marker="●", marker_style=run_colour(n))
