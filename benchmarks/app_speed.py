@@ -13,11 +13,13 @@ from __future__ import annotations
 import fcntl
 import os
 import pty
+import re
 import select
 import signal
 import struct
 import subprocess
 import sys
+import tempfile
 import termios
 import time
 from pathlib import Path
@@ -29,13 +31,15 @@ KEY_CYCLE = (b"]", b"]", b"\x1b[6~", b"l", b"j", b"c", b"m", b"s", b"m", b"[", b
 # The explorer's header says "64 of 64" when every map fits, "channels 0-23 of 64" when paging.
 FIRST_MAPS_MARKER = b" of "
 QUIET_S = 0.25  # no output for this long: the frame is complete
+TRAINING_MARKER = re.compile(rb"\d images/s")  # the training screen's speed, once batches are done
 
 
 class AppInTerminal:
     """The real ``tui-cnn`` running in a pseudo-terminal of a given size."""
 
-    def __init__(self, data_dir: str | None, size: tuple[int, int], args: tuple[str, ...] = ()) -> None:
-        env = dict(os.environ, TERM="xterm-256color")
+    def __init__(self, data_dir: str | None, size: tuple[int, int], args: tuple[str, ...] = (),
+                 env: dict[str, str] | None = None) -> None:
+        env = dict(os.environ, TERM="xterm-256color", **(env or {}))
         if data_dir:
             env["TUI_CNN_DATA_DIR"] = data_dir
         self.started = time.perf_counter()
@@ -94,8 +98,29 @@ def key_to_frame_ms(data_dir: str | None, size: tuple[int, int], presses: int = 
         return [app.press(keys[i % len(keys)]) for i in range(presses)]
 
 
-def _wait_for(fd: int, marker: bytes, started: float, timeout: float) -> float:
+def key_to_frame_training_ms(data_dir: str | None, size: tuple[int, int], presses: int = 100,
+                             keys: tuple[bytes, ...] = KEY_CYCLE) -> list[float]:
+    """``key_to_frame_ms`` in the explorer while the same app trains the model in the background.
+
+    The training screen (``t``) starts a run (``s``); once it reports its speed, ``escape`` goes
+    back to the explorer. The run's files go to a temporary ``TUI_CNN_HOME``.
+    """
+    with tempfile.TemporaryDirectory() as home, AppInTerminal(data_dir, size, env={"TUI_CNN_HOME": home}) as app:
+        app.wait_for(FIRST_MAPS_MARKER)
+        _drain(app.fd, 1.0)
+        os.write(app.fd, b"t")
+        _drain(app.fd, 2.0)
+        os.write(app.fd, b"s")
+        _wait_for(app.fd, TRAINING_MARKER, time.perf_counter(), 180.0)
+        os.write(app.fd, b"\x1b")
+        _drain(app.fd, 6.0)  # the notice that training goes on fades away
+        return [app.press(keys[i % len(keys)]) for i in range(presses)]
+
+
+def _wait_for(fd: int, marker: bytes | re.Pattern[bytes], started: float, timeout: float) -> float:
+    """Seconds from ``started`` until ``marker`` (bytes, or a pattern) appears in the output."""
     seen = b""
+    keep = 200 if isinstance(marker, re.Pattern) else len(marker)
     while time.perf_counter() - started < timeout:
         ready, _, _ = select.select([fd], [], [], 0.05)
         if not ready:
@@ -104,8 +129,8 @@ def _wait_for(fd: int, marker: bytes, started: float, timeout: float) -> float:
             chunk = os.read(fd, 65536)
         except OSError:
             break
-        seen = seen[-len(marker):] + chunk
-        if marker in seen:
+        seen = seen[-keep:] + chunk
+        if (marker.search(seen) if isinstance(marker, re.Pattern) else marker in seen):
             return time.perf_counter() - started
     raise RuntimeError(f"the app did not show {marker!r} within {timeout} s")
 

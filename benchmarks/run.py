@@ -84,6 +84,18 @@ key_to_frame_128ch_p95_ms
     As ``key_to_frame_p95_ms`` (120x40) for a model with a 128-channel layer (the zoo's ``lab_128``,
     the lesson's model with 128 filters per convolution, opened with ``--model``), with the explorer
     on its second convolution (13x13 maps in, 11x11x128 out): paging, cursor, mode and scale keys.
+predict_10k_s
+    Median of 3 predictions of the 10,000 test images by the shipped model in numpy
+    (``batch.probabilities``, BLAS capped at 2 threads, as the app's worker makes them): what the
+    picker's "misclassified" filter waits for.
+predict_10k_training_s
+    The same while a training run goes on in another process (``benchmarks/background_training.py``:
+    the lesson's model through ``core.training.train`` on the full training set, timed from its
+    first batch): the picker after pressing ``t`` and ``s``, with TensorFlow's threads busy.
+key_to_frame_training_p95_ms
+    As ``key_to_frame_p95_ms`` (120x40) while the app itself trains: ``t`` opens the training screen,
+    ``s`` starts it, and once the images/s figure shows, ``escape`` goes back to the explorer, where
+    the keys are timed with training going on in the background (in a temporary ``TUI_CNN_HOME``).
 fit_images_per_s
     Training images per second over one epoch of plain ``model.fit(x, y, batch_size=32, epochs=1,
     verbose=0)`` on a fresh ``build_model(seed=0)``: the training set scaled by 1/255 to shape
@@ -162,11 +174,13 @@ from __future__ import annotations
 import argparse
 import math
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -638,6 +652,49 @@ def key_to_frame_128ch_p95_ms(bench: Bench) -> Figure:
                                         keys, start=(b"3",))
     return Figure("key_to_frame_128ch_p95_ms", float(np.percentile(timings, 95)), "ms",
                   f"lab_128 conv2 11x11x128, 120x40, {len(timings)} presses")
+
+
+def _predict_test_s(bench: Bench) -> float:
+    """Median of 3 predictions of the test set by the shipped model in numpy, as the picker's
+    "misclassified" filter makes them (``batch.probabilities``, BLAS capped, as the app's worker)."""
+    from tui_cnn.core.batch import probabilities
+
+    network, images = load_network(SHIPPED_MODEL), bench.test_split.images
+    return median_ms(lambda: probabilities(network, images), runs=3, warmup=1) / 1000
+
+
+@contextmanager
+def _training_in_background(bench: Bench) -> Iterator[None]:
+    """A training run (``background_training.py``) in another process, from its first batch on."""
+    script = Path(__file__).resolve().parent / "background_training.py"
+    trainer = subprocess.Popen([sys.executable, script, bench.data_dir or ""], stdout=subprocess.PIPE,
+                               stderr=subprocess.DEVNULL, text=True)
+    try:
+        if trainer.stdout.readline().strip() != "training":
+            raise RuntimeError("the background training did not start")
+        yield
+    finally:
+        trainer.kill()
+        trainer.wait()
+
+
+@figure("predict_10k_s")
+def predict_10k_s(bench: Bench) -> Figure:
+    return Figure("predict_10k_s", _predict_test_s(bench), "s", bench.test_note)
+
+
+@figure("predict_10k_training_s")
+def predict_10k_training_s(bench: Bench) -> Figure:
+    with _training_in_background(bench):
+        seconds = _predict_test_s(bench)
+    return Figure("predict_10k_training_s", seconds, "s", bench.test_note)
+
+
+@figure("key_to_frame_training_p95_ms")
+def key_to_frame_training_p95_ms(bench: Bench) -> Figure:
+    timings = app_speed.key_to_frame_training_ms(bench.data_dir, (120, 40), bench.runs_or(100))
+    return Figure("key_to_frame_training_p95_ms", float(np.percentile(timings, 95)), "ms",
+                  f"120x40, {len(timings)} presses, training in the same app")
 
 
 def _fit_epoch(bench: Bench, design: Design = LESSON) -> float:

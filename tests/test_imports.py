@@ -74,3 +74,23 @@ def test_summary_and_show_do_not_import_tensorflow(official_dir, tmp_path):
 def test_python_dash_m_runs_the_same_command_line(command):
     result = subprocess.run([sys.executable, "-m", "tui_cnn", *command], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0 and result.stdout.startswith("usage: tui-cnn")
+
+
+def test_two_threads_importing_keras_at_once_both_get_the_whole_module():
+    """The app imports TensorFlow in the background while a start (s or r) may ask for it too: the
+    second caller must wait for the whole module, not take it halfway ('no attribute Input')."""
+    found = _python(
+        "import json, threading\n"
+        "from tui_cnn.core.model import import_keras, keras_imported\n"
+        "got, errors = [], []\n"
+        "def load():\n"
+        "    try:\n"
+        "        got.append(import_keras().Input.__name__)\n"
+        "    except Exception as exc:\n"
+        "        errors.append(repr(exc))\n"
+        "threads = [threading.Thread(target=load) for _ in range(2)]\n"
+        "for t in threads: t.start()\n"
+        "for t in threads: t.join()\n"
+        "print(json.dumps({'got': got, 'errors': errors, 'imported': keras_imported()}))\n"
+    )
+    assert found == {"got": ["Input", "Input"], "errors": [], "imported": True}

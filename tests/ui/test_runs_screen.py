@@ -14,9 +14,9 @@ import pytest
 from tui_cnn.core import paths, runlog
 from tui_cnn.core.design import Block, Design
 from tui_cnn.core.runs import Run, RunSettings, write_json_atomic
-from tui_cnn.core.training import Position
+from tui_cnn.core.training import DoneEvent, Position
 from tui_cnn.ui.screens.runs import RunsScreen
-from tui_cnn.ui.screens.training import SCREEN_NAME, TrainingScreen
+from tui_cnn.ui.screens.training import SCREEN_NAME, RunStarted, TrainingScreen
 from tui_cnn.ui.widgets.network_designer import NetworkDesigner
 
 BIG, SMALL = (120, 40), (80, 24)
@@ -178,3 +178,35 @@ async def test_r_resumes_the_stopped_run_on_the_training_screen(three_runs):
         assert [row.epoch for row in training.history.rows] == [1, 2]
         assert len(training.history.x) == 2 * STEPS + 17  # the curves so far, read back from the log
         assert training.query_one(NetworkDesigner).design == three.design
+
+
+async def test_r_on_the_training_screen_resumes_a_run_from_before_with_its_own_epochs(three_runs):
+    """After a restart, r resumes the newest stopped run as it was asked to train (3 epochs), not with
+    the screen's default 5, and says where it goes on from."""
+    app, _ = three_runs
+    short = write_run("20261125-130000", SIXTEEN, 3, 1, stop_batch=10)
+    calls = []
+
+    def trainer(settings, emit, stop):
+        calls.append(settings)
+        emit(RunStarted(settings.resume, settings.resume.checkpoint()[0]))
+        stop.wait(timeout=10)
+        emit(DoneEvent("stopped", settings.initial_epoch))
+        return DoneEvent("stopped", settings.initial_epoch)
+
+    async with app.run_test(size=BIG) as pilot:
+        training = TrainingScreen(trainer, save=False)
+        app.install_screen(training, SCREEN_NAME)
+        await pilot.press("t")
+        while training.check_action("resume", ()) is not True:  # the kept runs are read in the background
+            await pilot.pause(0.05)
+        assert training.query_one("#train-epochs").value == "5"
+        await pilot.press("r")
+        status = training.query_one("#train-status")
+        while "Resuming run 20261125-130000 from epoch 2, batch 10 of 40" not in str(status.render()):
+            await pilot.pause(0.05)
+        assert calls[0].resume == short and (calls[0].epochs, calls[0].initial_epoch) == (3, 1)
+        assert training.query_one("#train-epochs").value == "3"
+        await pilot.press("x")
+        while training.running:
+            await pilot.pause(0.05)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,29 +69,44 @@ def layer_index(name_or_number: str | int) -> int:
     raise ValueError(f"unknown layer {name_or_number!r}; choose one of {choices}")
 
 
+_KERAS_LOCK = threading.Lock()  # one import at a time: a second thread waits for the whole module
+_keras_imported = False
+
+
 def import_keras():
     """Import Keras (and TensorFlow) with native start-up chatter kept off the terminal.
 
     TensorFlow's C++ side writes notes about CUDA and CPU features to file descriptor 2 before
     its logging is configured, ignoring TF_CPP_MIN_LOG_LEVEL; they would scribble over a progress
     bar or the app's screen, so fd 2 points at /dev/null while the import runs.
+
+    The app imports in a background thread while a start may ask too: the lock makes the second
+    caller wait for the first import to finish (``"keras" in sys.modules`` is already true halfway
+    through it, which handed out a module without ``keras.Input``), and fd 2 is redirected once.
     """
-    import sys
+    global _keras_imported
+    with _KERAS_LOCK:
+        if not _keras_imported:
+            saved = os.dup(2)
+            try:
+                with open(os.devnull, "w") as devnull:
+                    os.dup2(devnull.fileno(), 2)
+                    import keras
+                    import tensorflow as tf
 
-    if "keras" in sys.modules:
-        return sys.modules["keras"]
-    saved = os.dup(2)
-    try:
-        with open(os.devnull, "w") as devnull:
-            os.dup2(devnull.fileno(), 2)
-            import keras
-            import tensorflow as tf
+                    tf.config.list_physical_devices("GPU")  # the CUDA probe also complains on first use
+            finally:
+                os.dup2(saved, 2)
+                os.close(saved)
+            _keras_imported = True
+    import keras
 
-            tf.config.list_physical_devices("GPU")  # the CUDA probe also complains on first use
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
     return keras
+
+
+def keras_imported() -> bool:
+    """Whether ``import_keras`` has finished (a start then pays no import)."""
+    return _keras_imported
 
 
 def build_model(seed: int | None = None) -> keras.Model:

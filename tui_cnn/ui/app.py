@@ -245,10 +245,9 @@ class TuiCnnApp(SavesToFiguresDir):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="predictions")
     def compute_predictions(self, network: Network, images: data.Split) -> None:
-        from tui_cnn.core.batch import blas_threads
+        from tui_cnn.core.batch import probabilities
 
-        with blas_threads():
-            probs = network.predict(images.images)
+        probs = probabilities(network, images.images)  # the diagnostics' quicker forward, BLAS capped
         self.post_message(self.PredictionsReady(probs.argmax(axis=1), network, images))
 
     @on(PredictionsReady)

@@ -20,7 +20,6 @@ going; t comes back to it. Unmounting it (quitting the app) stops a run.
 from __future__ import annotations
 
 import math
-import sys
 import threading
 import time
 from collections import deque
@@ -45,7 +44,8 @@ from tui_cnn.core.curves import RunHistory, from_log
 from tui_cnn.core.data import CLASS_NAMES, Split
 from tui_cnn.core.design import LESSON, Design
 from tui_cnn.core.errors import TuiCnnError
-from tui_cnn.core.model import ModelFileError, ModelSaveError, Weights, import_keras, read_weights
+from tui_cnn.core.model import (ModelFileError, ModelSaveError, Weights, import_keras, keras_imported,
+                                read_weights)
 from tui_cnn.core.network import load_network
 from tui_cnn.core.runs import Run
 from tui_cnn.core.training import MAX_EPOCHS, BatchEvent, DoneEvent, EpochEvent, Position, WeightsEvent
@@ -134,7 +134,7 @@ class KerasTrainer:
     def prepare(self, dataset: str = "fashion_mnist", emit: Emit | None = None) -> tuple[Split, Split]:
         """Import TensorFlow and load ``dataset`` once; later calls return at once."""
         emit = emit or (lambda event: None)
-        if "keras" not in sys.modules:
+        if not keras_imported():
             emit(Status("loading TensorFlow..."))
         import_keras()
         with self._lock:
@@ -161,7 +161,7 @@ class KerasTrainer:
 
     def ready(self, design: Design = LESSON) -> bool:
         """Whether the background preparation is done for ``design``: a start then goes straight to training."""
-        return "keras" in sys.modules and design.dataset in self._splits and self.pool.has(design)
+        return keras_imported() and design.dataset in self._splits and self.pool.has(design)
 
     def __call__(self, settings: TrainSettings, emit: Emit, stop: threading.Event) -> DoneEvent:
         run = settings.resume
@@ -372,11 +372,15 @@ class TrainingScreen(AppAccess, Screen):
         self._begin(replace(settings, design=self.design))
 
     def action_resume(self) -> None:
-        settings = self._read_settings()
         run = self._resume_target()
-        if settings is None or self.running or run is None:
+        if self.running or run is None:
             return
-        self.resume_run(run, settings)
+        if run is not self.run:  # a run from before (another session): it keeps its own epochs and target
+            self.resume_run(run)
+            return
+        settings = self._read_settings()  # this session's run: the controls may ask for more epochs
+        if settings is not None:
+            self.resume_run(run, settings)
 
     def resume_when_ready(self, run: Run) -> None:
         """``resume_run(run)`` now, or once the screen is mounted if it was only just pushed."""
@@ -404,6 +408,8 @@ class TrainingScreen(AppAccess, Screen):
             settings = TrainSettings(run.settings.epochs, run.settings.batch_size, target_accuracy=run.settings.target_accuracy,
                                      save_to=paths.user_model_path() if self.save else None)
             self.query_one("#train-epochs", Input).value = str(run.settings.epochs)
+            target = run.settings.target_accuracy
+            self.query_one("#train-target", Input).value = "" if target is None else f"{target:g}"
         if settings.epochs < position.epoch:
             done = position.epochs_completed
             self._complain(f"{done} epoch(s) are done: set Epochs above {done} to train more")

@@ -87,7 +87,7 @@ class FeatureGrid(Widget, can_focus=True):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._maps: np.ndarray | None = None
-        self._labels: list[str] | None = None
+        self._labels: tuple[str, ...] | None = None
         self._key: tuple = ()
         self.mode = "heatmap"
         self.cmap = "inferno"
@@ -100,6 +100,7 @@ class FeatureGrid(Widget, can_focus=True):
         self._range_key: tuple | None = None
         self._strips: list[Strip] = []
         self._strips_key: tuple | None = None
+        self._label_strips: dict[tuple, Strip] = {}
         # Something other than maps, built for the widget's size, and its lines for that size.
         self._other: tuple[tuple, Callable[[int, int], RenderableType]] | None = None
         self._other_lines: tuple[tuple, list[Strip]] | None = None
@@ -113,6 +114,7 @@ class FeatureGrid(Widget, can_focus=True):
         """
         if zoom not in ZOOMS:
             raise ValueError(f"zoom must be one of {', '.join(ZOOMS)}, not {zoom!r}")
+        labels = tuple(labels) if labels else None
         changed = labels != self._labels or self._other is not None
         self._labels, self._other = labels, None
         if key != self._key or (mode, cmap, scale, zoom) != (self.mode, self.cmap, self.scale, self.zoom):
@@ -333,6 +335,17 @@ class FeatureGrid(Widget, can_focus=True):
         return lines
 
     def _label_strip(self, row: list[int]) -> Strip:
+        """A row's labels; kept until the page, the cursor's place in the row or the focus changes."""
+        selected = self.selected if self.selected in row else None
+        key = (self._strips_key, tuple(row), selected, self.has_focus, self._labels)
+        strip = self._label_strips.get(key)
+        if strip is None:
+            if len(self._label_strips) > 4 * 64:  # a few pages' worth
+                self._label_strips.clear()
+            strip = self._label_strips[key] = self._draw_labels(row)
+        return strip
+
+    def _draw_labels(self, row: list[int]) -> Strip:
         cell_w, _ = self._cell_size()
         segments = []
         for i, channel in enumerate(row):
@@ -356,9 +369,21 @@ class FeatureGrid(Widget, can_focus=True):
         self.refresh()
 
     def _finish(self, strip: Strip, style: Style | None = None) -> Strip:
-        """The widget's colours under the maps, padded to its width: done once per page, not per paint."""
+        """The widget's colours under the maps, padded to its width: done once per page, not per paint.
+
+        A heatmap cell already has both its colours, so only the gaps, ASCII text and a map's odd
+        last row take the widget's style (adding a style to every one of thousands of cells was
+        a fifth of a frame's time at 200x60).
+        """
         style = self.rich_style if style is None else style
-        return strip.apply_style(style).crop_extend(0, self.size.width, style)
+        colours_only = style == Style(color=style.color, bgcolor=style.bgcolor)  # else add it everywhere
+        combined: dict[Style | None, Style] = {}
+        segments = []
+        for text, own, _ in strip:
+            if not colours_only or own is None or own.color is None or own.bgcolor is None:
+                own = combined.get(own) or combined.setdefault(own, style + own if own else style)
+            segments.append(Segment(text, own))
+        return Strip(segments, strip.cell_length).crop_extend(0, self.size.width, style)
 
     def _other_strips(self) -> list[Strip]:
         """The lines of what ``show_other`` gave, built once for each size."""
