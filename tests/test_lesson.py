@@ -158,3 +158,63 @@ def test_a_model_without_saved_optimizer_state_has_one_total():
     assert bare.optimizer_params == 0 and bare.optimizer_note == ""
     assert bare.keras_totals()[0] == f"Total params: {bare.total_params:,} ({lesson.human_bytes(bare.total_bytes)})"
     assert len(bare.keras_totals()) == 3
+
+
+def _saved_model(folder, how: str):
+    """A small model with a non-trainable part (batch normalization), saved the way ``how`` says."""
+    import keras
+
+    keras.utils.set_random_seed(5)
+    model = keras.Sequential([keras.Input((12, 12, 1)), keras.layers.Conv2D(4, 3, activation="relu"),
+                              keras.layers.BatchNormalization(), keras.layers.Flatten(),
+                              keras.layers.Dense(10, activation="softmax")])
+    optimizers = {"adam": lambda: keras.optimizers.Adam(),
+                  "sgd": lambda: keras.optimizers.SGD(),
+                  "schedule": lambda: keras.optimizers.Adam(keras.optimizers.schedules.ExponentialDecay(0.01, 10, 0.9))}
+    kind = how.split(".")[0]
+    if kind in optimizers:
+        model.compile(optimizer=optimizers[kind](), loss="sparse_categorical_crossentropy")
+        rng = np.random.default_rng(0)
+        model.fit(rng.random((8, 12, 12, 1), np.float32), rng.integers(0, 10, 8), epochs=1, verbose=0)
+    path = folder / how
+    model.save(path)
+    return path
+
+
+def _keras_summary_totals(model) -> list[str]:
+    lines: list[str] = []
+    model.summary(print_fn=lambda text, **_: lines.extend(text.splitlines()))
+    return [line.strip() for line in lines if re.match(r"\s*(Total|Trainable|Non-trainable|Optimizer) params:", line)]
+
+
+@pytest.mark.filterwarnings("ignore:Skipping variable loading for optimizer")
+@pytest.mark.parametrize("how", ["adam.h5", "sgd.h5", "schedule.h5", "uncompiled.h5", "adam.keras"])
+def test_saved_optimizer_is_counted_as_keras_counts_it_after_loading_the_file(tmp_path, how):
+    """Keras 3 restores only the step count and learning rate from a .h5 file (the rest of Adam's saved
+    state is dropped with a warning), so its summary counts 2 optimizer params there: the app says the
+    same, and that the file holds more."""
+    import keras
+
+    from tui_cnn.core.network import load_network
+
+    path = _saved_model(tmp_path, how)
+    summary = lesson.summary_of(load_network(path))
+    loaded = keras.models.load_model(path)
+    assert summary.keras_totals() == _keras_summary_totals(loaded)
+    restored = loaded.optimizer.variables if getattr(loaded, "optimizer", None) is not None else []
+    assert summary.optimizer_params == sum(int(np.prod(v.shape)) for v in restored)
+    note = summary.optimizer_note
+    trainable = summary.trainable_params
+    if how == "uncompiled.h5":
+        assert summary.optimizer_params == 0 and note == ""
+    elif how == "adam.h5":
+        assert summary.optimizer_params == 2 and summary.optimizer_in_file == 2 * trainable + 2
+        assert f"{2 * trainable + 2:,} values" in note and "Keras 3 restores only 2 of them" in note
+        assert "Adam keeps two running averages per trainable weight" in note
+    elif how == "schedule.h5":  # a learning-rate schedule is no variable: the step count alone
+        assert summary.optimizer_params == 1 and summary.optimizer_in_file > 1
+        assert "Keras 3 restores only 1 of them from a .h5 file (the step count;" in note
+    elif how == "adam.keras":
+        assert summary.optimizer_params == 2 * trainable + 2 and ".h5" not in note
+    else:  # nothing saved beyond what Keras restores: the plain note
+        assert ".h5" not in note and f"{summary.optimizer_params} values" in note

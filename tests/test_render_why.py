@@ -32,6 +32,7 @@ def test_the_wide_table_names_columns_and_fits():
     assert lines[1].split() == ["T-shirt/top", "33", "0", "0", "0", "0", "0", "17", "0", "0", "0", "66.0%"]
     assert lines[-1].split()[0] == "precision" and "86.8%" in lines[-1]  # T-shirt: 33 of the 38 it named
     assert max(len(line) for line in lines) <= render_why.FULL_WIDTH
+    assert "Pullover" in lines[0] and lines[0].split()[-3:-1] == ["Ankle", "boot"]  # whole names, none cut
 
 
 def test_the_narrow_table_numbers_columns_and_fits_80():

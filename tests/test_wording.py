@@ -85,3 +85,13 @@ def test_pool_shrink_names_a_lone_odd_side():
 ])
 def test_a_probability_says_all_or_nothing_only_when_exact(p, want):
     assert wording.probability(p) == want
+
+
+@pytest.mark.parametrize(("text", "width", "want"), [
+    ("conv2d", 16, "conv2d"),
+    ("batch_normalization_1", 14, "batch_n…tion_1"),
+    ("global_average_pooling2d", 14, "global_…ling2d"),
+    ("colour_32x32x3.keras", 18, "colour_32…x3.keras"),
+])
+def test_a_long_name_is_shortened_in_the_middle_keeping_both_ends(text, width, want):
+    assert wording.shortened(text, width) == want and len(want) == min(len(text), width)

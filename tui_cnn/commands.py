@@ -202,14 +202,11 @@ def summary(args: argparse.Namespace) -> int:
                       f"{params:,}")
     console = _Console()
     console.print(table)
-    optimizer = network.optimizer_params  # read with the model (0 for a .h5 file)
-    trainable = network.trainable_params
-    for line in lesson.keras_totals(trainable, network.params - trainable, optimizer):
+    summary = lesson.summary_of(network)  # the optimizer's state as Keras counts it once it loaded the file
+    for line in summary.keras_totals():
         console.print(line)
-    if optimizer:
-        console.print(f"The model itself has {network.params:,} parameters; loaded from this file, Keras' "
-                      f"model.summary() also counts the optimizer's {optimizer:,} saved values, which play no "
-                      "part in a prediction.")
+    if summary.optimizer_note:
+        console.print(summary.optimizer_note)
     return 0
 
 

@@ -297,11 +297,7 @@ def ascii_char_width(map_width: int) -> int:
 def shrink2(values: np.ndarray) -> np.ndarray:
     """Half-size a 2-D map (or each map of an (H, W, C) stack) by averaging 2x2 blocks (an odd last
     row or column is repeated)."""
-    values = np.asarray(values, dtype=np.float64)
-    h, w = values.shape[:2]
-    rest = values.shape[2:]
-    padded = np.pad(values, ((0, h % 2), (0, w % 2)) + ((0, 0),) * len(rest), mode="edge")
-    return padded.reshape(padded.shape[0] // 2, 2, padded.shape[1] // 2, 2, *rest).mean(axis=(1, 3))
+    return shrink(values, 2)
 
 
 def shrink(image: np.ndarray, factor: int) -> np.ndarray:

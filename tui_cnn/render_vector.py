@@ -6,6 +6,8 @@ The explorer's grid draws this in its own place on a vector layer (see ``Feature
 
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
 from rich.console import Group
 from rich.text import Text
@@ -15,7 +17,7 @@ from tui_cnn.core.data import CLASS_NAMES
 
 
 def _lines(text: Text, width: int) -> int:
-    return max(1, -(-text.cell_len // width))
+    return max(1, len(textwrap.wrap(text.plain, width)))  # wrapped at words, as it is drawn
 
 
 def vector_view(values: np.ndarray, kind: str, mode: str, cmap: str, predicted: int, label: int | None,
@@ -45,18 +47,24 @@ def _strip(values: np.ndarray, mode: str, cmap: str, width: int, room: int,
     (the lesson's 64 channels of a pooled pixel) where they fit, otherwise rows as wide as fit,
     otherwise the first values only."""
     per_line = 2 if mode == "heatmap" else 1  # pixel rows per text row
-    rows_fit = max(1, (room - 1) * per_line)  # a caption line above the strip
     natural = source_shape[-1] if source_shape is not None and len(source_shape) == 3 else 64
     pooled = "pooled " if source_kind == "pool" else ""
-    if natural <= width and -(-values.size // natural) <= rows_fit:
-        columns, how = natural, (f"each row is one of the {values.size // natural} {pooled}positions, "
-                                 f"each column one of its {natural} channels")
-    else:
-        columns = min(width, max(-(-values.size // rows_fit), 1))
-        how = f"rows of {columns} values in Keras' order (position by position, channels fastest)"
-    shown = min(values.size, columns * rows_fit)
-    if shown < values.size:
-        how = f"the first {shown} of {values.size} values in rows of {columns} (a larger terminal shows all)"
+    caption_lines = 1  # the caption above the strip; a narrow view wraps it, leaving fewer rows for the strip
+    while True:
+        rows_fit = max(1, (room - caption_lines) * per_line)
+        if natural <= width and -(-values.size // natural) <= rows_fit:
+            columns, how = natural, (f"each row is one of the {values.size // natural} {pooled}positions, "
+                                     f"each column one of its {natural} channels")
+        else:
+            columns = min(width, max(-(-values.size // rows_fit), 1))
+            how = f"rows of {columns} values in Keras' order (position by position, channels fastest)"
+        shown = min(values.size, columns * rows_fit)
+        if shown < values.size:
+            how = f"the first {shown} of {values.size} values in rows of {columns} (a larger terminal shows all)"
+        needed = len(textwrap.wrap(how, width)) or 1  # wrapped at words, as it is drawn
+        if needed <= caption_lines or caption_lines >= room - 1:
+            break
+        caption_lines = needed
     strip = render.vector_strip(values[:shown], columns, mode, cmap, *render.value_range(values))
     return Group(Text(how, "dim"), strip)
 

@@ -25,7 +25,7 @@ def short_names(names: Sequence[str]) -> list[str]:
     return [name.replace("/top", "")[:SHORT] for name in names]
 
 
-FULL_WIDTH = 104  # the table with names is 103 columns wide; narrower, columns are headed by class number
+FULL_WIDTH = 108  # the table with names is 107 columns wide; narrower, columns are headed by class number
 
 
 def confusion_table(conf: Confusion, names: Sequence[str], cursor: tuple[int, int] | None = None,
@@ -39,8 +39,8 @@ def confusion_table(conf: Confusion, names: Sequence[str], cursor: tuple[int, in
     numbered = width < FULL_WIDTH
     table = Table(box=None, padding=(0, 1), show_edge=False, pad_edge=False)
     table.add_column("true \\ said", style="bold", no_wrap=True)
-    for label, name in enumerate(short_names(names)):
-        table.add_column(str(label) if numbered else name, justify="right", no_wrap=True)
+    for label, name in enumerate(names):  # whole names: "Pullover", "Ankle boot" (not "Pullove", "Ankle b")
+        table.add_column(str(label) if numbered else name.replace("/top", ""), justify="right", no_wrap=True)
     table.add_column("recall", justify="right", style="dim")
     off = conf.matrix.copy()
     np.fill_diagonal(off, 0)

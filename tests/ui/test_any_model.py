@@ -65,3 +65,13 @@ def test_inspector_same_padding_and_stride(snap_compare, zoo_app):
 
 def test_explorer_batchnorm_80x24(snap_compare, zoo_app):
     assert snap_compare(zoo_app("batchnorm"), press=["3"], terminal_size=(80, 24))
+
+
+def test_inspector_5x5_kernel_80x24(snap_compare, zoo_app):
+    """In the narrow inspector a 5x5 patch and kernel go one under the other, every number whole, the result first."""
+    assert snap_compare(zoo_app("kernel_5x5"), press=["enter", "i"], terminal_size=(80, 24))
+
+
+def test_summary_long_layer_names_80x24(snap_compare, zoo_app):
+    """Keras' long layer names (batch_normalization_1 (BatchNormalization)) wrap in their column, as model.summary() does."""
+    assert snap_compare(zoo_app("batchnorm"), press=["S", *["down"] * 14], terminal_size=(80, 24))

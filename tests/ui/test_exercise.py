@@ -15,6 +15,7 @@ from test_training_screen import shifted_samples
 from tui_cnn.core.design import LESSON, Block, Design
 from tui_cnn.ui.screens.runs import RunsScreen
 from tui_cnn.ui.screens.training import SCREEN_NAME, KerasTrainer, TrainingScreen
+from tui_cnn.ui.widgets.feature_grid import FeatureGrid
 
 pytestmark = pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")
 
@@ -54,6 +55,7 @@ async def test_design_16_filters_train_compare_with_the_lesson_and_explore(make_
         await pilot.press("end", "backspace", "1")  # one epoch
         lesson = await _train_one_epoch(pilot, screen, finished)
         assert lesson.design == LESSON
+        assert screen.query_one(FeatureGrid).display  # the live maps follow the lesson's layers
 
         await pilot.press("d")  # the designer: one block (2 -> 1), then 16 filters (64 -> 32 -> 16)
         await pilot.press("enter", "up", "enter", "tab", "enter", "up", "up", "enter")
@@ -61,6 +63,8 @@ async def test_design_16_filters_train_compare_with_the_lesson_and_explore(make_
         assert "347,690 parameters" in str(screen.query_one("#train-status").render())
         sixteen = await _train_one_epoch(pilot, screen, finished)
         assert sixteen.design == SIXTEEN and sixteen.id != lesson.id
+        assert not screen.query_one(FeatureGrid).display  # not the lesson's stale maps under this run
+        assert "No live maps" in str(screen.query_one("#train-maps-title").render())
 
         await pilot.press("R")
         runs = app.screen

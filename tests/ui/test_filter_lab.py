@@ -44,6 +44,10 @@ def test_filter_lab_ascii_80x24(snap_compare, make_app):
     assert snap_compare(make_app(start_index=START), press=["f", "m"], terminal_size=(80, 24))
 
 
+def test_kernel_list_80x24(snap_compare, make_app):
+    assert snap_compare(make_app(start_index=START), press=["f", "k", "down"], terminal_size=(80, 24))
+
+
 async def open_lab(app, pilot) -> FilterLabScreen:
     await pilot.pause()
     await pilot.press("f")

@@ -28,6 +28,12 @@ def test_inspector_ascii_80x24(snap_compare, make_app):
     assert snap_compare(make_app(start_index=9), press=["enter", "i", "m"], terminal_size=(80, 24))
 
 
+def test_inspector_80x24_keeps_the_cursor_and_its_patch_in_view(snap_compare, make_app):
+    """At 80x24 the map and the input are drawn one under the other and do not both fit: the arrows
+    move the cursor (not the scrolling pane) and the pane follows, the cursor and the patch it reads on screen."""
+    assert snap_compare(make_app(start_index=9), press=["enter", "i", *["down"] * 10], terminal_size=(80, 24))
+
+
 def _panel_text(app) -> str:
     console = Console(width=100, file=io.StringIO(), record=True)
     console.print(app.screen.query_one(ArithmeticPanel).content)

@@ -171,7 +171,7 @@ async def test_help_lists_the_lesson_screens(make_app):
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
         text = " ".join(_plain(static) for static in app.screen.query("Static"))
-        assert "Model summary" in text and "Course comparison" in text and "Channel #" in text
+        assert "Model summary" in text and "Course comparison" in text and "Type channel" in text
 
 
 # --- resizing maps to one size -------------------------------------------------------------------------

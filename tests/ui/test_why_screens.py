@@ -10,8 +10,12 @@ make some mistakes), the lesson's model's and a zoo model's.
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 import pytest
+from rich.console import Console
+from textual.widgets import Static
 
 from core_helpers import sample_variants
 from tui_cnn.core import confusion, occlusion, saliency, top_images
@@ -163,6 +167,11 @@ async def test_top_images_of_a_model_that_reshapes_a_flat_input(zoo_app, variant
         np.testing.assert_array_equal(panel.result.indices, expected.indices)
         top, left, bottom, right = panel.result.region(0, 0)
         assert bottom - top == right - left == 3  # a pooled pixel sees a 4x4 patch of the picture
+        await pilot.press("m")  # ASCII: the thumbnails in characters, the frame in o's
+        console = Console(width=60, file=io.StringIO(), record=True)
+        console.print(panel.query_one("#top-grid", Static).content)
+        drawn = console.export_text()
+        assert "o" in drawn and "\u2580" not in drawn and "1 #" in drawn
 
 
 async def test_why_screen_keeps_to_the_models_classes(zoo_app, samples):

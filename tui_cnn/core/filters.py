@@ -111,7 +111,9 @@ def fitting_weight(image: np.ndarray, kernel: np.ndarray) -> float:
     peak = float(_sums(image, kernel).max())
     if not peak > 0:
         return 1.0
-    return bound_weight(2.0 ** math.floor(math.log2(PIXEL_RANGE[1] / peak)))
+    # Logarithms subtracted, not the ratio taken: a subnormal peak (1e-308) would make it infinite.
+    exponent = math.floor(math.log2(PIXEL_RANGE[1]) - math.log2(peak))
+    return bound_weight(2.0 ** min(max(exponent, -1000), 1000))
 
 
 def _sums(image: np.ndarray, kernel: np.ndarray) -> np.ndarray:

@@ -9,6 +9,7 @@ and the pooling size, never written into the text, so the explanation stays true
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 
@@ -65,6 +66,8 @@ class Summary:
     bytes_per_param: int
     optimizer_params: int = 0  # the optimizer's state saved with the file, which Keras adds to its total
     trainable: int | None = None  # None: every parameter is trainable (the lesson's model)
+    optimizer_bytes: int | None = None  # as Keras counts them (None: 4 bytes each)
+    optimizer_in_file: int | None = None  # the values the file holds, if more than Keras restores (a .h5 file)
 
     @property
     def total_params(self) -> int:
@@ -85,22 +88,31 @@ class Summary:
     def keras_totals(self) -> list[str]:
         """The totals as Keras' ``model.summary()`` prints them for the file, optimizer line included."""
         return keras_totals(self.trainable_params, self.non_trainable_params, self.optimizer_params,
-                            self.bytes_per_param)
+                            self.bytes_per_param, self.optimizer_bytes)
 
     @property
     def optimizer_note(self) -> str:
         """Which total is the model and which includes the optimizer's saved state ("" if none is saved)."""
         if not self.optimizer_params:
             return ""
-        model, state = self.total_params, self.optimizer_params
+        model, state, trainable = self.total_params, self.optimizer_params, self.trainable_params
+        in_file = self.optimizer_in_file or state
         how = ""
-        if state == 2 * model + 2:  # Adam: two running averages per weight, its step count and learning rate
-            how = (f" (Adam keeps two running averages per weight, 2 x {model:,} = {2 * model:,}, plus its "
-                   "step count and learning rate)")
-        return (f"The model itself has {model:,} parameters: Trainable params, and what model.summary() prints "
-                f"for the model as the lesson builds it. Loaded from this file, model.summary() also counts the "
-                f"optimizer's state saved with it to resume training, {state:,} values{how}, for a total of "
-                f"{model + state:,}; that state plays no part in a prediction.")
+        if in_file == 2 * trainable + 2:  # Adam: two running averages per weight, its step count and learning rate
+            how = (f" (Adam keeps two running averages per trainable weight, 2 x {trainable:,} = {2 * trainable:,}, "
+                   "plus its step count and learning rate)")
+        which = ("Trainable params, and " if model == trainable else "") + "what model.summary() prints"
+        if in_file > state:  # a legacy .h5 file: Keras 3 restores only the step count and learning rate
+            return (f"The model itself has {model:,} parameters: {which} for the model as built. This .h5 "
+                    f"file also holds the optimizer's state saved to resume training, {in_file:,} values{how}, "
+                    f"but Keras 3 restores only {state} of them from a .h5 file (the step count"
+                    f"{' and learning rate' if state > 1 else ''}; it warns and starts the rest afresh), so "
+                    f"model.summary() counts {state} optimizer params, for a total of {model + state:,}. "
+                    "Saved as .keras, the whole state comes back. It plays no part in a prediction.")
+        return (f"The model itself has {model:,} parameters: {which} for the model as built. "
+                f"Loaded from this file, model.summary() also counts the optimizer's state saved with it to "
+                f"resume training, {state:,} values{how}, for a total of {model + state:,}; that state plays no "
+                "part in a prediction.")
 
     @property
     def input_note(self) -> str:
@@ -135,17 +147,20 @@ def shape_text(shape: tuple[int, ...]) -> str:
     return "x".join(str(d) for d in shape)
 
 
-def keras_totals(trainable: int, non_trainable: int, optimizer: int, bytes_per_param: int = 4) -> list[str]:
+def keras_totals(trainable: int, non_trainable: int, optimizer: int, bytes_per_param: int = 4,
+                 optimizer_bytes: int | None = None) -> list[str]:
     """Keras' closing lines of ``model.summary()``: total, trainable, non-trainable and, for a file
-    saved with its optimizer's state, that state too (Keras counts it in the total)."""
+    saved with its optimizer's state, that state too (Keras counts it in the total). ``optimizer_bytes``
+    is the state's size when it is not 4 bytes a value (the step count is an int64)."""
     model = trainable + non_trainable
     lines = [f"Trainable params: {trainable:,} ({human_bytes(trainable * bytes_per_param)})",
              f"Non-trainable params: {non_trainable:,} ({human_bytes(non_trainable * bytes_per_param)})"]
     if not optimizer:
         return [f"Total params: {model:,} ({human_bytes(model * bytes_per_param)})", *lines]
+    state_bytes = optimizer * bytes_per_param if optimizer_bytes is None else optimizer_bytes
     everything = model + optimizer
-    return [f"Total params: {everything:,} ({human_bytes(everything * bytes_per_param)})", *lines,
-            f"Optimizer params: {optimizer:,} ({human_bytes(optimizer * bytes_per_param)})"]
+    return [f"Total params: {everything:,} ({human_bytes(model * bytes_per_param + state_bytes)})", *lines,
+            f"Optimizer params: {optimizer:,} ({human_bytes(state_bytes)})"]
 
 
 def human_bytes(n: int) -> str:
@@ -180,11 +195,13 @@ def summary_of(network: Network) -> Summary:
     and the parameters from its weights, so the table is what ``model.summary()`` prints.
     """
     weights = network.lesson_weights()
+    saved = {"optimizer_params": network.optimizer_params, "optimizer_bytes": network.optimizer_bytes or None,
+             "optimizer_in_file": network.optimizer_in_file or None}
     if weights is not None:
-        return summary(weights)
+        return dataclasses.replace(summary(weights), **saved)
     rows = tuple(LayerLesson(layer.name, layer.keras_class, layer.input_shape, layer.output_shape, layer.params,
                              layer.params_formula, layer.shape_note, layer.params_note) for layer in network.layers)
-    return Summary(network.input_shape, rows, 4, network.optimizer_params, network.trainable_params)
+    return Summary(network.input_shape, rows, 4, trainable=network.trainable_params, **saved)
 
 
 def _conv(spec: LayerSpec, shape: tuple[int, ...], weights: Weights, previous: str, total: int) -> LayerLesson:

@@ -246,14 +246,23 @@ def _weighted_layer_keys(config: dict[str, Any], source: str | os.PathLike[str])
     return list(zip(WEIGHTED_LAYERS, keys))
 
 
-def _optimizer_values(h5: Any) -> int:
+def _optimizer_values(h5: Any, group_name: str = "optimizer") -> int:
     """How many numbers the optimizer's saved state holds (0 for a file saved without it)."""
-    group = h5.get("optimizer")
+    return _optimizer_state(h5, group_name)[0]
+
+
+def _optimizer_state(h5: Any, group_name: str = "optimizer") -> tuple[int, int]:
+    """The optimizer's saved state: how many numbers, and their bytes (its step count is an int64).
+
+    ``optimizer`` in a ``.keras`` file's weights, ``optimizer_weights`` in a legacy ``.h5`` file.
+    """
+    group = h5.get(group_name)
     if group is None:
-        return 0
-    sizes: list[int] = []
-    group.visititems(lambda _, item: sizes.append(int(item.size)) if hasattr(item, "dtype") else None)
-    return sum(sizes)
+        return 0, 0
+    sizes: list[tuple[int, int]] = []
+    group.visititems(lambda _, item: sizes.append((int(item.size), int(item.size) * item.dtype.itemsize))
+                     if hasattr(item, "dtype") else None)
+    return sum(n for n, _ in sizes), sum(b for _, b in sizes)
 
 
 def _read_layer_vars(h5: Any, key: str) -> tuple[np.ndarray, np.ndarray]:

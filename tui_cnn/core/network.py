@@ -33,7 +33,7 @@ import numpy as np
 from tui_cnn.core import layers as L
 from tui_cnn.core.activations import Activations, LayerOutput
 from tui_cnn.core.arithmetic import ACTIVATION_NAMES, Activation
-from tui_cnn.core.model import ModelFileError, Weights, _optimizer_values
+from tui_cnn.core.model import ModelFileError, Weights, _optimizer_state
 from tui_cnn.core.paths import file_problem
 
 # Layers that only act while training: at inference (model.predict) they pass values on unchanged.
@@ -70,7 +70,11 @@ class Network:
     source: str
     pixel_scale: float = 1.0
     metadata: dict[str, Any] = field(default_factory=dict)
-    optimizer_params: int = 0  # the optimizer's state saved in a .keras file (Keras' summary counts it)
+    # The optimizer's state as Keras' model.summary() counts it once load_model() read the file: its
+    # values, their bytes, and how many values the file holds (more, for a .h5 file: see _read_legacy_h5).
+    optimizer_params: int = 0
+    optimizer_bytes: int = 0
+    optimizer_in_file: int = 0
     _memo: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -241,7 +245,8 @@ def network_from_weights(weights: Weights, name: str = "fashion_cnn", source: st
     add(L.Flatten("flatten", shape))
     add(L.Dense("dense", shape, kernel=weights.dense_kernel, bias=weights.dense_bias, activation=RELU))
     add(L.Dense("output", shape, kernel=weights.output_kernel, bias=weights.output_bias, activation=Activation("softmax")))
-    network = Network(name, (28, 28, 1), tuple(built), source)
+    network = Network(name, (28, 28, 1), tuple(built), source, optimizer_params=weights.optimizer_params,
+                      optimizer_in_file=weights.optimizer_params)
     network._memo["lesson"] = weights
     return network
 
@@ -312,7 +317,8 @@ def _read_keras_zip(path: Path) -> Network:
                 return [np.array(vars_[str(i)]) for i in range(len(vars_))]
 
             network = build_network(config, weights_of, str(path), metadata)
-            network.optimizer_params = _optimizer_values(h5)
+            network.optimizer_params, network.optimizer_bytes = _optimizer_state(h5)
+            network.optimizer_in_file = network.optimizer_params
             return network
 
 
@@ -361,7 +367,32 @@ def _read_legacy_h5(path: Path) -> Network:
             names = [n.decode() if isinstance(n, bytes) else str(n) for n in layer.attrs.get("weight_names", [])]
             return [np.array(layer[n]) for n in names]
 
-        return build_network(config, weights_of, str(path), {})
+        network = build_network(config, weights_of, str(path), {})
+        network.optimizer_in_file = _optimizer_state(h5, "optimizer_weights")[0]
+        network.optimizer_params, network.optimizer_bytes = _h5_restored_optimizer(h5)
+        return network
+
+
+def _h5_restored_optimizer(h5: Any) -> tuple[int, int]:
+    """The optimizer's values (and bytes) that Keras 3's ``load_model`` restores from a legacy ``.h5`` file.
+
+    The file holds the whole state (Adam: a step count, the learning rate and two running averages per
+    weight), but Keras 3 compiles the model from its ``training_config`` and builds the optimizer for
+    no variables, so only the step count (int64) and the learning rate (float32, unless it is a
+    schedule) exist; loading the rest fails, and Keras warns and starts the optimizer afresh.
+    ``model.summary()`` counts those. Without a training config or saved state, nothing is built.
+    """
+    raw = h5.attrs.get("training_config")
+    if raw is None or "optimizer_weights" not in h5:
+        return 0, 0
+    try:
+        training = json.loads(raw.decode() if isinstance(raw, bytes) else raw)
+        rate = training["optimizer_config"]["config"].get("learning_rate")
+    except (ValueError, KeyError, TypeError, AttributeError):
+        rate = None
+    if isinstance(rate, dict):  # a LearningRateSchedule: computed from the step count, not stored
+        return 1, 8
+    return 2, 12
 
 
 # --- from a config to layers -------------------------------------------------------------------------

@@ -50,6 +50,9 @@ class Resemblance:
 def cosine(a: np.ndarray, b: np.ndarray) -> float:
     """The cosine of the angle between two kernels' weights; 0 if either is all zeros."""
     a, b = np.ravel(a).astype(np.float64), np.ravel(b).astype(np.float64)
+    # Scaled to a largest weight of 1 first (the cosine does not change): the squares of a tiny
+    # kernel's weights (1e-159) would be subnormal and lose their precision.
+    a, b = (v / np.abs(v).max() if v.any() else v for v in (a, b))
     norms = float(np.linalg.norm(a) * np.linalg.norm(b))
     return float(a @ b) / norms if norms > 0 else 0.0
 

@@ -106,3 +106,14 @@ def _leftover(rows: int, cols: int) -> tuple[str, bool]:
     parts = [f"the last {n} {noun}s" if n > 1 else f"the last {noun}"
              for n, noun in ((rows, "row"), (cols, "column")) if n]
     return " and ".join(parts), len(parts) > 1 or max(rows, cols) > 1
+
+
+def shortened(text: str, width: int) -> str:
+    """``text`` cut to ``width`` characters in the middle, so both ends stay: a Keras layer name keeps
+    its number (``batch_n…tion_1``), a file name its extension."""
+    if len(text) <= width:
+        return text
+    if width < 3:
+        return text[:width]
+    tail = (width - 1) // 2
+    return text[: width - 1 - tail] + "…" + text[len(text) - tail:]

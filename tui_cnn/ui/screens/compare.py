@@ -7,6 +7,7 @@ image of a class. Here the channel, the images and the colour scale can all be c
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
@@ -42,17 +43,19 @@ class CompareScreen(AppAccess, Screen):
     """Three images down, conv1 pool1 conv2 pool2 across, one channel."""
 
     BINDINGS = [
-        Binding("right,l,plus,equals_sign", "channel(1)", "Channel", key_display="←→ +-"),
+        # The footer fits 80 columns: + - and g are in the help only.
+        Binding("right,l,plus,equals_sign", "channel(1)", "Channel", key_display="←→",
+                tooltip="Next/previous channel (also + and -)"),
         Binding("left,h,minus", "channel(-1)", "Channel", show=False),
-        Binding("number_sign", "ask_channel", "Channel #", key_display="#"),
+        Binding("number_sign", "ask_channel", "Type channel", key_display="#"),
         *[Binding(str(n), f"select_row({n - 1})", "Choose row (image) 1-3", show=False, key_display="1 2 3")
           for n in (1, 2, 3)],
         Binding("down,j", "move_row(1)", "Next/prev row", show=False, key_display="↓↑ j k"),
         Binding("up,k", "move_row(-1)", "Next/prev row", show=False),
-        Binding("n", "step_image(1)", "Next/prev image", key_display="n p"),
-        Binding("p", "step_image(-1)", "Next/prev image", show=False),
-        Binding("g", "ask_image", "Image #"),
-        Binding("m", "toggle_mode", "Heatmap/ASCII"),
+        Binding("n", "step_image(1)", "Image", key_display="n p", tooltip="Next/previous image in this row"),
+        Binding("p", "step_image(-1)", "Image", show=False),
+        Binding("g", "ask_image", "Image #", show=False, tooltip="Type the image number for this row"),
+        Binding("m", "toggle_mode", "Mode", tooltip="Heatmap or ASCII"),
         Binding("c", "cycle_cmap", "Colours", show=False),
         Binding("s", "toggle_scale", "Scale"),
         Binding("d", "defaults", "Course's images", show=False),
@@ -128,15 +131,23 @@ class CompareScreen(AppAccess, Screen):
             return
         grid = self.query_one(ComparisonGrid)
         look = "ASCII" if self.mode == "ascii" else f"heatmap {self.cmap}"
-        first = (f"[b]Course comparison[/b] · [b]channel {self.channel} of {self.channels}[/b] "
-                 f"(0-{self.channels - 1}) · {SCALE_NAMES[self.scale]} · {look} · maps drawn "
-                 f"{grid.side()}x{grid.side()} to line up")
+        side = grid.side()
+        first = _fitting(self.size.width - 2,
+                         f"[b]Course comparison[/b] · [b]channel {self.channel} of {self.channels}[/b] "
+                         f"(0-{self.channels - 1}) · {SCALE_NAMES[self.scale]} · {look} · maps drawn "
+                         f"{side}x{side} to line up",
+                         f"[b]Comparison[/b] · [b]channel {self.channel} of {self.channels}[/b] · "
+                         f"{SCALE_NAMES[self.scale]} · {look} · maps {side}x{side}")
         course = ", ".join(str(i) for i in COURSE_IMAGES)
         if self.on_samples:
             shown = ", ".join(f"#{i}" for i in self.indices)
-            second = f"No test set: drawn samples {shown} stand in for the course's test images {course} (all shoes)."
+            second = _fitting(self.size.width - 2, f"No test set: drawn samples {shown} stand in for the course's "
+                              f"test images {course} (all shoes).",
+                              f"Drawn samples {shown} stand in for the course's test images {course}.")
         elif self.indices == list(COURSE_IMAGES):
-            second = f"The course's test images {course}. Does one filter light up the same parts of each?"
+            second = _fitting(self.size.width - 2,
+                              f"The course's test images {course}. Does one filter light up the same parts of each?",
+                              f"The course's test images {course}: does one filter light up the same parts?")
         else:
             second = f"Test images {', '.join(str(i) for i in self.indices)} (the course used {course}; d goes back)."
         self.query_one("#compare-title", Static).update(f"{first}\n{second}")
@@ -209,3 +220,8 @@ class CompareScreen(AppAccess, Screen):
                         f"choose 0 to {count - 1}", severity="error")
             return None
         return int(text)
+
+
+def _fitting(width: int, full: str, short: str) -> str:
+    """``full`` (console markup) if it fits on a line ``width`` cells wide, else ``short``."""
+    return full if Text.from_markup(full).cell_len <= width else short

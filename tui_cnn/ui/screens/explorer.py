@@ -53,7 +53,7 @@ def _header(state: ExploreState, view: View | None, short: bool) -> str:
     if spatial and view is not None:
         parts.append(shown_text(view, short))
     look = MODE_NAMES[state.mode]
-    if state.mode == "heatmap" and spec.kind not in ("dense", "output"):  # bars have no colour map
+    if state.mode == "heatmap" and (spatial or spec.kind == "flatten"):  # bars have no colour map
         look += f" {state.cmap}"
     if spatial:
         look += f", {(SHORT_SCALE_NAMES if short else SCALE_NAMES)[state.scale]}"
@@ -82,8 +82,8 @@ class ExplorerScreen(AppAccess, Screen):
         Binding("enter", "open_channel", "Open", tooltip="Open the channel under the cursor (focus view)"),
         Binding("right_square_bracket", "layer(1)", "Layer", key_display="]", tooltip="Next layer"),
         Binding("left_square_bracket", "layer(-1)", "Prev layer", key_display="[", show=False),
-        *[Binding(str(n), f"goto_layer({n - 1})", "Jump to a layer by its number", show=False, key_display="1-7")
-          for n in range(1, 8)],
+        *[Binding(str(n), f"goto_layer({n - 1})", "Jump to a layer by its number", show=False, key_display="1-9")
+          for n in range(1, 10)],
         Binding("m", "toggle_mode", "Mode", tooltip="Heatmap or ASCII"),
         Binding("c", "cycle_cmap", "Colours", tooltip="Cycle the colour map: inferno, viridis, gray", show=False),
         Binding("s", "toggle_scale", "Scale", tooltip="Scale each map on its own, or one scale for the layer",
@@ -152,7 +152,13 @@ class ExplorerScreen(AppAccess, Screen):
         """Redraw every part of the screen from the state (parts that did not change cost nothing)."""
         state = self.state
         acts = state.acts
-        if acts is None or not self.is_mounted:
+        if not self.is_mounted:
+            return
+        if acts is None:
+            if state.network is not None:  # a model but no picture it can read (a colour model, no --image)
+                shape = "x".join(map(str, state.network.image_shape))
+                self.query_one("#layer-title", Static).update(
+                    f"No picture for this model yet: it takes {shape} pictures. Press o to open one.")
             return
         self.stale = False
         compact = self.size.width < 110

@@ -44,19 +44,26 @@ class FilterLabScreen(AppAccess, Screen):
     """Try 3x3 filters on one picture and watch convolution and pooling happen."""
 
     VERTICAL_BREAKPOINTS = [(0, "-short"), (TALL, "-tall")]  # tall terminals get some air between panes
+    # The footer fits 80 columns: the lesson's three filters and the learned kernels' two keys share a
+    # label each, and t (transpose) and w (weight) are named beside the kernel and in the help.
+    PRESETS, LEARNED = Binding.Group("Filters"), Binding.Group("Learned")
     BINDINGS = [
-        Binding("v", "preset('vertical lines')", "Vertical", tooltip="The lesson's vertical lines filter"),
-        Binding("h", "preset('horizontal lines')", "Horizontal", tooltip="The lesson's horizontal lines filter"),
-        Binding("e", "preset('edges')", "Edges", tooltip="The lesson's edges filter"),
-        Binding("t", "transpose", "Transpose", tooltip="Transpose the kernel: vertical and horizontal swap"),
+        Binding("v", "preset('vertical lines')", "Vertical", tooltip="The lesson's vertical lines filter",
+                group=PRESETS),
+        Binding("h", "preset('horizontal lines')", "Horizontal", tooltip="The lesson's horizontal lines filter",
+                group=PRESETS),
+        Binding("e", "preset('edges')", "Edges", tooltip="The lesson's edges filter", group=PRESETS),
+        Binding("t", "transpose", "Transpose", tooltip="Transpose the kernel: vertical and horizontal swap",
+                show=False),
         Binding("l", "learned(1)", "Learned",
-                tooltip="Next learned conv1 kernel, from the most like a hand-made filter to the least"),
+                tooltip="Next learned conv1 kernel, from the most like a hand-made filter to the least", group=LEARNED),
         Binding("L", "learned(-1)", "Previous learned kernel", key_display="L", show=False),
-        Binding("k", "kernel_list", "Kernels", tooltip="The 64 learned kernels sorted by resemblance: pick one"),
+        Binding("k", "kernel_list", "Kernels", tooltip="The 64 learned kernels sorted by resemblance: pick one",
+                group=LEARNED),
         Binding("p", "next_picture", "Picture",
                 tooltip="Picture: the explorer's image, the drawn scene, your opened file"),
         Binding("o", "open_file", "Open", tooltip="Open an image file, shown as large as fits"),
-        Binding("w", "weight", "Weight"),
+        Binding("w", "weight", "Weight", tooltip="Edit the weight the filtered sum is multiplied by", show=False),
         Binding("m", "toggle_mode", "Mode", tooltip="Heatmap or ASCII"),
         Binding("c", "cycle_cmap", "Colours", show=False, tooltip="Colour map of the filtered maps"),
         Binding("escape", "back", "Back"),
@@ -117,6 +124,7 @@ class FilterLabScreen(AppAccess, Screen):
 
     def on_resize(self) -> None:
         self.query_one("#lab-notes", Static).update(self._notes())
+        self.query_one("#lab-title", Static).update(self._title())
 
     @on(FilterMaps.Resized)
     def _maps_resized(self) -> None:
@@ -206,21 +214,29 @@ class FilterLabScreen(AppAccess, Screen):
         return name + (", transposed" if self.transposed else "") + (", edited" if self.edited else "")
 
     def _title(self) -> Text:
-        title = Text(no_wrap=True, overflow="ellipsis")
-        title.append("Filter lab", "bold")
-        title.append(f" · {self._picture_name()} · ")
-        title.append(self._source_name(), "bold")
-        title.append(f" · {MODE_NAMES[self.mode]}" + (f" {self.state.cmap}" if self.mode == "heatmap" else ""))
+        """One line: the lab, the picture, the filter and the look; shorter words where 80 columns need them."""
+        room = self.size.width - 2 if self.size.width else 1000  # the title's padding: one column each side
+        look = f" · {MODE_NAMES[self.mode]}" + (f" {self.state.cmap}" if self.mode == "heatmap" else "")
+        for short in (False, True):
+            title = Text(no_wrap=True, overflow="ellipsis")
+            title.append("Lab" if short else "Filter lab", "bold")
+            title.append(f" · {self._picture_name(short)} · ")
+            title.append(self._source_name().replace("lesson's ", "") if short else self._source_name(), "bold")
+            title.append(look)
+            if title.cell_len <= room:
+                break
         return title
 
-    def _picture_name(self) -> str:
+    def _picture_name(self, short: bool = False) -> str:
         if self.showing == "image":
             known = f" {self.picture.label_name}" if self.picture.label is not None else ""
             return f"{self.picture.title}{known}"
         full_h, full_w = self.full[self.showing].shape
-        name = "drawn scene" if self.showing == "scene" else self.file_name
-        shown = "" if self.image.shape == (full_h, full_w) else f" shown at {self.image.shape[1]}x{self.image.shape[0]}"
-        return f"{name} {full_w}x{full_h}{shown}"
+        name = ("scene" if short else "drawn scene") if self.showing == "scene" else self.file_name
+        if self.image.shape == (full_h, full_w):
+            return f"{name} {full_w}x{full_h}"
+        shown = f"{self.image.shape[1]}x{self.image.shape[0]}"
+        return f"{name} at {shown}" if short else f"{name} {full_w}x{full_h} shown at {shown}"
 
     def _notes(self) -> Text:
         # A short terminal keeps its rows for the pictures: shorter words, no general explanation.

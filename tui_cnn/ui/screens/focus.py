@@ -17,6 +17,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
+from textual.geometry import Region
 from textual.screen import Screen
 from textual.widgets import Static
 
@@ -35,10 +36,11 @@ class FocusScreen(AppAccess, Screen):
     """A single feature map, as large as the terminal allows."""
 
     BINDINGS = [
-        Binding("right,l", "arrow(0, 1)", "Channel/cell", key_display="←→"),
-        Binding("left,h", "arrow(0, -1)", "Prev channel (cell when inspecting)", show=False),
-        Binding("up,k", "arrow(-1, 0)", "Cell up (when inspecting)", show=False),
-        Binding("down,j", "arrow(1, 0)", "Cell down (when inspecting)", show=False),
+        # Priority: in a short terminal the panes scroll, and a focused pane would take the arrows for itself.
+        Binding("right,l", "arrow(0, 1)", "Channel/cell", key_display="←→", priority=True),
+        Binding("left,h", "arrow(0, -1)", "Prev channel (cell when inspecting)", show=False, priority=True),
+        Binding("up,k", "arrow(-1, 0)", "Cell up when inspecting (else scroll)", show=False, priority=True),
+        Binding("down,j", "arrow(1, 0)", "Cell down when inspecting (else scroll)", show=False, priority=True),
         Binding("full_stop", "channel(1)", "Next channel", key_display=".", show=False),
         Binding("comma", "channel(-1)", "Prev channel", key_display=",", show=False),
         Binding("i", "toggle_inspect", "Inspect pixels"),
@@ -55,6 +57,7 @@ class FocusScreen(AppAccess, Screen):
         self.inspecting = False
         self.showing_top = False
         self.cursor = (0, 0)
+        self._stacked: list[tuple[int, int, bool]] = []
 
     def compose(self) -> ComposeResult:
         yield Static(id="focus-title")
@@ -146,7 +149,12 @@ class FocusScreen(AppAccess, Screen):
         for i, ((title, values, marks), k) in enumerate(zip(maps, scales)):
             cmap = cmaps[i] if i < len(cmaps) else self.cmap
             blocks.append(self._enlarged(values, marks, k, cmap, title, box_w))
+        self._stacked = []  # (first line, scale, has a title) of each map drawn one under the other
         if len(blocks) == 1 or not side_by_side:
+            line = 0
+            for block, k, (title, _, _) in zip(blocks, scales, maps):
+                self._stacked.append((line, k, title is not None))
+                line += block.height + 1  # a blank line between maps
             return Group(*[item for block in blocks for item in (block, Text(""))][:-1])
         width = sum(b.width for b in blocks) + GAP * (len(blocks) - 1)
         return Group(render.Block(render.join_blocks(blocks, GAP), width))
@@ -221,19 +229,42 @@ class FocusScreen(AppAccess, Screen):
         source_cmap = "gray" if cell.source == "input" else self.cmap
         maps = [(here, self.values, marks), (name, source, source_marks)]
         self.query_one("#focus-map", Static).update(self._fit(maps, (self.cmap, source_cmap)))
+        if len(self._stacked) == 2:  # one under the other: a short terminal may not show both
+            marked = np.nonzero(source_marks.any(axis=1))[0]
+            spans = [self._lines_of(0, row, row), self._lines_of(1, int(marked.min()), int(marked.max()))]
+            self.call_after_refresh(self._keep_in_view, spans)
+
+    def _lines_of(self, block: int, first_row: int, last_row: int) -> tuple[int, int]:
+        """The text lines that pixel rows ``first_row``-``last_row`` of a stacked map are drawn on."""
+        start, k, titled = self._stacked[block]
+        per_line = 1 if self.mode == "ascii" else 2  # pixel rows per line, after enlarging k times
+        start += int(titled)
+        return start + first_row * k // per_line, start + ((last_row + 1) * k - 1) // per_line
+
+    def _keep_in_view(self, spans: list[tuple[int, int]]) -> None:
+        """Scroll the map box so the cursor and the input it reads are both on screen, or the cursor at least."""
+        box = self.query_one("#focus-map-box", VerticalScroll)
+        drawn = self.query_one("#focus-map", Static).virtual_region
+        height = box.scrollable_content_region.height
+        first, last = min(a for a, _ in spans), max(b for _, b in spans)
+        if last - first + 1 > height:
+            first, last = spans[0]
+        box.scroll_to_region(Region(0, drawn.y + first, drawn.width, last - first + 1), animate=False, immediate=True)
 
     def _info(self) -> Group:
         values = self.values
         lo, hi = render.value_range(values)
         zeros = wording.share(int(np.count_nonzero(values == 0)), values.size, "pixels")
-        relu = ", cut to 0 by ReLU" if made_by_relu(self.state.layers, self.layer_index) else ""
         stats = Table.grid(padding=(0, 1))
         stats.add_column(style="dim")
         stats.add_column(justify="right")
         for name, value in (("min", f"{lo:.4f}"), ("max", f"{hi:.4f}"), ("mean", f"{values.mean():.4f}"),
-                            ("zeros", f"{zeros}{relu}")):
+                            ("zeros", zeros)):
             stats.add_row(name, value)
-        parts = [render.color_bar(self.cmap, lo, hi, 24), Text(""), stats, Text("")]
+        parts = [render.color_bar(self.cmap, lo, hi, 24), Text(""), stats]
+        if made_by_relu(self.state.layers, self.layer_index):
+            parts.append(Text("the zeros: ReLU cut negative sums to 0", "dim"))
+        parts.append(Text(""))
         parts.extend(self._origin())
         return Group(*parts)
 
@@ -278,6 +309,11 @@ class FocusScreen(AppAccess, Screen):
         if not self.inspecting:
             if d_col:
                 self.action_channel(d_col)
+            else:  # scroll what does not fit: the notes (the top images), else the map
+                for box in self.query("#focus-info, #focus-map-box").results(VerticalScroll):
+                    if box.max_scroll_y:
+                        box.scroll_relative(y=d_row, animate=False)
+                        break
             return
         h, w = self.values.shape
         self.cursor = (min(max(self.cursor[0] + d_row, 0), h - 1), min(max(self.cursor[1] + d_col, 0), w - 1))

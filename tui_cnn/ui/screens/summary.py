@@ -46,9 +46,8 @@ class SummaryScreen(AppAccess, Screen):
             title.update("No model is loaded, so there is nothing to summarise.")
             return
         whose = "the lesson's" if network.lesson_weights() is not None else "the"
-        title.update("[b]Model summary[/b] · what Keras' model.summary() prints for the model file, with "
-                     f"{whose} reason for every number\nmodel {self.state.model_label or network.name} · "
-                     "all numbers computed from its weights")
+        title.update(f"[b]Model summary[/b] · model.summary() with {whose} reason for every number\n"
+                     f"model {self.state.model_label or network.name} · all numbers computed from its weights")
         table = summary_renderable(lesson.summary_of(network), network.name)
         self.query_one("#summary-table", Static).update(table)
         self.query_one("#summary-body").focus()
@@ -77,7 +76,7 @@ def summary_renderable(summary: lesson.Summary, name: str = "fashion_cnn") -> Re
 
 def _columns(name: str, shape: str, params: str, style: str, how: str = "") -> Table:
     grid = Table.grid()
-    grid.add_column(width=NAME_WIDTH, no_wrap=True)
+    grid.add_column(width=NAME_WIDTH, overflow="fold")  # a long Keras name wraps, as in model.summary()
     grid.add_column(width=SHAPE_WIDTH, no_wrap=True)
     grid.add_column(width=PARAMS_WIDTH, justify="right", no_wrap=True)
     grid.add_column(no_wrap=True)

@@ -337,6 +337,8 @@ class TrainingScreen(AppAccess, Screen):
         self._pin_picture()
         if self.state.weights is not None:
             self._show_maps(self.state.weights, f"Model {self.state.model_label}")
+        else:
+            self._no_maps(f"The explorer shows {self.state.model_label}, another network")
 
     def on_resize(self) -> None:
         self.query_one("#train-maps").display = self.size.width >= MAPS_MIN_WIDTH
@@ -547,6 +549,8 @@ class TrainingScreen(AppAccess, Screen):
         self._rate_points.clear()
         self._started, self._ended = self.clock(), None
         self._pin_picture()
+        if not settings.design.is_lesson:
+            self._no_maps("This run's network is your design: explore it when it ends")
         self.query("#train-settings Input, #train-settings Select").set(disabled=True)
         self._set_status(f"Resuming run {settings.resume.id}..." if settings.resume else "Starting...")
         self.plots_dirty = True
@@ -720,9 +724,17 @@ class TrainingScreen(AppAccess, Screen):
         """Follow the image the explorer shows; it stays pinned for the whole run."""
         self.picture = self.state.picture
 
+    def _no_maps(self, why: str) -> None:
+        """No live maps: they follow the lesson's layers (conv1 to pool2), which other networks lack."""
+        self.map_weights = None
+        self.query_one(FeatureGrid).display = False
+        self.query_one("#train-maps-title", Static).update(
+            f"[b]No live maps[/b]: they follow the lesson's layers only\n{escape(why)}")
+
     def _show_maps(self, weights: Weights, note: str) -> None:
         """The pinned image's maps in the chosen layer under ``weights`` (a millisecond of numpy)."""
         self.map_weights = (weights, note)
+        self.query_one(FeatureGrid).display = True
         title = self.query_one("#train-maps-title", Static)
         if self.picture is None:
             title.update("No image to follow")

@@ -33,10 +33,25 @@ def _span(start: int, size: int) -> str:
     return f"{start}-{start + size - 1}" if size > 1 else str(start)
 
 
-def _term_tables(term: ConvTerm, source: str) -> Table:
-    """patch x kernel = products, side by side, with the products' sum."""
-    # Two rows keep it within 40 columns: patch x kernel, then = products.
+def _side_by_side(kernel_width: int, width: int) -> bool:
+    """Whether a patch and a kernel this wide fit beside each other: "0.745" and "+0.07" a column each,
+    a space between, and " × " between the two."""
+    return 12 * kernel_width + 1 <= width
+
+
+def _term_tables(term: ConvTerm, source: str, width: int = 40) -> Group:
+    """patch x kernel = products, with the products' sum: patch and kernel side by side where ``width``
+    has room for both (a 3x3 kernel in 40 columns), else one under the other (a 5x5 kernel in the
+    narrow inspector), never a number cut short."""
     total = wording.number(term.total, 4, signed=True)
+    title = Text(f"{source} channel {term.input_channel}: " if source != "input" else "")
+    title.append(f"sum of products {total}", "bold")
+    if not _side_by_side(term.kernel.shape[1], width):
+        return Group(title, Text("patch", "dim"), number_grid(term.patch, 3, padded=term.padded),
+                     Text("× kernel", "dim"), number_grid(term.kernel, 2, signed=True),
+                     Text("= products", "dim"), number_grid(term.products, 3, signed=True, padded=term.padded),
+                     Text(f"= {total}", "bold"))
+    # Two rows keep it within 40 columns: patch x kernel, then = products.
     grid = Table.grid(padding=(0, 1))
     for _ in range(3):
         grid.add_column()
@@ -44,13 +59,16 @@ def _term_tables(term: ConvTerm, source: str) -> Table:
     grid.add_row(number_grid(term.patch, 3, padded=term.padded), Text("\n×"), number_grid(term.kernel, 2, signed=True))
     grid.add_row(Text("products", "dim"), "", "")
     grid.add_row(number_grid(term.products, 3, signed=True, padded=term.padded), Text("\n="), Text(f"\n{total}", "bold"))
-    title = Text(f"{source} channel {term.input_channel}: " if source != "input" else "")
-    title.append(f"sum of products {total}", "bold")
     return Group(title, grid)
 
 
 class ArithmeticPanel(Static):
     """Shows a ConvCell or a PoolCell; a line checks the result against the map."""
+
+    @property
+    def _width(self) -> int:
+        """The columns there are to write in (its pane's, before the panel is first laid out)."""
+        return self.size.width or self.container_size.width or 40
 
     def show_conv(self, cell: ConvCell, map_value: float) -> None:
         kh, kw = cell.terms[0].kernel.shape
@@ -65,9 +83,13 @@ class ArithmeticPanel(Static):
         ]
         act = cell.activation
         if len(cell.terms) == 1:
-            parts.append(_term_tables(cell.terms[0], cell.source))
+            tables = _term_tables(cell.terms[0], cell.source, self._width)
             total_line = f"sum of products {wording.number(cell.terms[0].total, 4, signed=True)}"
-            parts += [Text(""), *self._result(total_line, cell.bias, cell.pre_activation, cell.value, map_value, act)]
+            result = self._result(total_line, cell.bias, cell.pre_activation, cell.value, map_value, act)
+            if not _side_by_side(kw, self._width):  # tables one under the other are long: the result first
+                parts += [*result, Text(""), tables]
+            else:
+                parts += [tables, Text(""), *result]
         else:  # the result first, so it is on screen; then where the sum comes from
             total = sum(t.total for t in cell.terms)
             total_line = f"sum over {len(cell.terms)} channels {wording.number(total, 4, signed=True)}"
@@ -77,7 +99,7 @@ class ArithmeticPanel(Static):
             parts.append(Text(f"Where the sum comes from: each of the {len(cell.terms)} {cell.source} channels has "
                               f"its own {kh}x{kw} kernel, and their sums add up. The {SHOWN_TERMS} that count most:\n"))
             for term in shown:
-                parts += [_term_tables(term, cell.source), Text("")]
+                parts += [_term_tables(term, cell.source, self._width), Text("")]
             parts.append(Text(f"the other {len(cell.terms) - SHOWN_TERMS} channels together "
                               f"{wording.number(rest, 4, signed=True)}"))
         self.update(Group(*parts))
@@ -86,7 +108,7 @@ class ArithmeticPanel(Static):
     def _result(total_line: str, bias: float, pre: float, value: float, map_value: float,
                 activation=None) -> list[Text]:
         if activation is None or activation.text == "relu":
-            how = "ReLU keeps it" if pre > 0 else "ReLU turns a negative sum into 0" if pre < 0 else "0 stays 0"
+            how = "ReLU keeps it" if pre > 0 else "ReLU makes a negative sum 0" if pre < 0 else "0 stays 0"
         elif activation.is_linear:
             how = "no activation: that is the output"
         else:
@@ -98,8 +120,11 @@ class ArithmeticPanel(Static):
         self.update(Group(
             Text(f"{cell.layer} at {cell.index}: batch normalization (inference)", "bold"),
             Text(f"reads {cell.source} at the same place; channel {cell.index[-1]}'s running statistics\n", "dim"),
-            Text(f"(x - mean) / sqrt(variance + epsilon) = ({cell.x:+.4f} - {cell.mean:+.4f}) / "
-                 f"sqrt({cell.variance:.4f} + {cell.epsilon:g}) = {cell.normalized:+.4f}"),
+            # One step a line, each short enough for the narrow inspector (no formula broken mid-way).
+            Text("(x - mean) / sqrt(variance + epsilon), with"),
+            Text(f"x {cell.x:+.4f}, mean {cell.mean:+.4f},"),
+            Text(f"variance {cell.variance:.4f}, epsilon {cell.epsilon:g}"),
+            Text(f"= {cell.normalized:+.4f}"),
             Text(f"× gamma {cell.gamma:+.4f} + beta {cell.beta:+.4f}"),
             _verdict(cell.value, map_value)))
 

@@ -46,8 +46,10 @@ class ImagePanel(Static):
         right = picture.label is None or picture.label == predicted
         verdict.append(f"\nmodel: {class_names[predicted]} {wording.probability(probabilities[predicted])}",
                        "green" if right else "bold red")
-        if model_label:
-            verdict.append(f"\n({model_label} model)", "dim")
+        if model_label:  # one line: a long file name is shortened in the middle rather than broken
+            label = f"({model_label} model)"
+            room = self.content_size.width or self.container_size.width or len(label)
+            verdict.append("\n" + (label if len(label) <= room else wording.shortened(model_label, room)), "dim")
         # Another picture of the same size and the same lines of text needs no new layout of the
         # screen (a layout pass costs the frame several milliseconds); a different height does.
         width = self.content_size.width

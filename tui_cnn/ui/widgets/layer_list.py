@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from rich.console import Console, ConsoleOptions, RenderResult
 from rich.text import Text
 from textual.binding import Binding
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
+from tui_cnn.core import wording
 from tui_cnn.core.layers import Layer as LayerSpec
 
 
@@ -40,7 +42,35 @@ class LayerList(OptionList):
 
 
 def _options(layers: Sequence[LayerSpec]) -> list[Option]:
-    width = max((len(spec.name) for spec in layers), default=0)
-    return [Option(Text.assemble((f"{number} ", "dim"), f"{spec.name:<{max(width, 7)}} ",
-                                 (shape_text(spec.output_shape), "cyan")), id=spec.name)
-            for number, spec in enumerate(layers, start=1)]
+    width = max(max((len(spec.name) for spec in layers), default=0), 7)
+    lines = [(number, spec.name, shape_text(spec.output_shape)) for number, spec in enumerate(layers, start=1)]
+    needed = max((len(f"{number} {name:<{width}} {shape}") for number, name, shape in lines), default=0)
+    shapes = max((len(shape) for _, _, shape in lines), default=0)
+    return [Option(LayerLine(number, name, width, shape, needed, shapes), id=name) for number, name, shape in lines]
+
+
+MIN_NAME = 10  # fewer columns for the names than this, and the list shows names without shapes
+
+
+class LayerLine:
+    """One layer's line, always on one line: number, name and output shape where the list is wide
+    enough, the longest names shortened in the middle (their Keras suffix, ``_1``, stays) where it is a
+    little short, and number and name alone where it is narrow (the header states the current
+    layer's shape)."""
+
+    def __init__(self, number: int, name: str, name_width: int, shape: str, needed: int, shape_width: int) -> None:
+        self.number, self.name, self.name_width, self.shape = number, name, name_width, shape
+        self.needed, self.shape_width = needed, shape_width
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        number = (f"{self.number} ", "dim")
+        if options.max_width >= self.needed:
+            yield Text.assemble(number, f"{self.name:<{self.name_width}} ", (self.shape, "cyan"), no_wrap=True)
+            return
+        room = options.max_width - len(number[0]) - 1 - self.shape_width
+        if room >= MIN_NAME:
+            name = wording.shortened(self.name, room)
+            yield Text.assemble(number, f"{name:<{room}} ", (self.shape, "cyan"), no_wrap=True)
+            return
+        name = wording.shortened(self.name, max(options.max_width - len(number[0]), 3))
+        yield Text.assemble(number, name, no_wrap=True, overflow="ellipsis")

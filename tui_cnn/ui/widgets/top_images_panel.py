@@ -113,16 +113,16 @@ class TopImagesPanel(AppAccess, Vertical):
         return int(self.result.indices[self.wanted[3], rank])
 
     @staticmethod
-    def _cell(images, result: TopImages, channel: int, rank: int) -> render.Block:
+    def _cell(images, result: TopImages, channel: int, rank: int, mode: str) -> render.Block:
         """A thumbnail (half size for 28x28 or 32x32) with the strongest pixel's field framed, its number
-        above, its value below; a colour picture keeps its colours."""
+        above, its value below; a colour picture keeps its colours (in ASCII, its brightness)."""
         index = int(result.indices[channel, rank])
         picture = images.images[index]
         factor = thumbnail_factor(picture.shape[1])
         image = render.shrink(picture, factor)
         fired = result.values[channel, rank] > 0  # a channel at 0 everywhere has no strongest place to frame
         marks = _frame(image.shape[:2], [v // factor for v in result.region(channel, rank)]) if fired else None
-        body = render.labelled(render.picture(image, marks=marks), f"{rank + 1} #{index}")
+        body = render.labelled(render.picture(image, mode, marks), f"{rank + 1} #{index}")
         value = Segment(f"max {result.values[channel, rank]:.2f}"[: body.width].ljust(body.width), render.LABEL_STYLE)
         return render.Block([*body.lines, [value]], body.width)
 
@@ -138,7 +138,7 @@ class TopImagesPanel(AppAccess, Vertical):
             title.append(f"\nNothing does: it stays at {result.values[channel, 0]:.2f} or below on every image.",
                          "bold yellow")
         self.query_one("#top-title", Static).update(title)
-        cells = [self._cell(images, result, channel, rank) for rank in range(result.indices.shape[1])]
+        cells = [self._cell(images, result, channel, rank, self.state.mode) for rank in range(result.indices.shape[1])]
         columns = max(1, min(COLUMNS, (self.size.width + GAP) // (cells[0].width + GAP)))
         rows = []
         for start in range(0, len(cells), columns):
