@@ -86,8 +86,8 @@ key_to_frame_128ch_p95_ms
     on its second convolution (13x13 maps in, 11x11x128 out): paging, cursor, mode and scale keys.
 predict_10k_s
     Median of 3 predictions of the 10,000 test images by the shipped model in numpy
-    (``batch.probabilities``, BLAS capped at 2 threads, as the app's worker makes them): what the
-    picker's "misclassified" filter waits for.
+    (``batch.probabilities`` on one BLAS thread, as the app's worker makes them): what the picker's
+    "misclassified" filter waits for.
 predict_10k_training_s
     The same while a training run goes on in another process (``benchmarks/background_training.py``:
     the lesson's model through ``core.training.train`` on the full training set, timed from its
@@ -656,11 +656,11 @@ def key_to_frame_128ch_p95_ms(bench: Bench) -> Figure:
 
 def _predict_test_s(bench: Bench) -> float:
     """Median of 3 predictions of the test set by the shipped model in numpy, as the picker's
-    "misclassified" filter makes them (``batch.probabilities``, BLAS capped, as the app's worker)."""
+    "misclassified" filter makes them (``batch.probabilities`` on one BLAS thread, as the app's worker)."""
     from tui_cnn.core.batch import probabilities
 
     network, images = load_network(SHIPPED_MODEL), bench.test_split.images
-    return median_ms(lambda: probabilities(network, images), runs=3, warmup=1) / 1000
+    return median_ms(lambda: probabilities(network, images, threads=1), runs=3, warmup=1) / 1000
 
 
 @contextmanager

@@ -121,11 +121,12 @@ def _poolable(layer: L.Layer, after: L.Layer) -> bool:
 
 
 def probabilities(model: Network | Weights, images: np.ndarray, progress: Progress | None = None,
-                  cancel: threading.Event | None = None, chunk: int = CHUNK) -> np.ndarray:
-    """The model's class probabilities (N, classes) for many images, chunk by chunk."""
+                  cancel: threading.Event | None = None, chunk: int = CHUNK, threads: int | None = None) -> np.ndarray:
+    """The model's class probabilities (N, classes) for many images, chunk by chunk, on at most
+    ``threads`` BLAS threads (``blas_threads``' default if None)."""
     net = as_network(model)
     out = np.empty((len(images), net.num_classes), np.float32)
-    with blas_threads():
+    with blas_threads(threads):
         for part in chunks(len(images), chunk, progress, cancel):
             out[part] = as_probabilities(net, forward(net, net.prepare(images[part])))
     return out
